@@ -1,0 +1,122 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { pino, type Logger } from "pino";
+import type { Config } from "./config/schema.js";
+import { Envelope } from "./crypto/envelope.js";
+import { keyProviderFromConfig } from "./crypto/key-provider-from-config.js";
+import { ensurePrivateDir } from "./fs/private-file.js";
+import { AwsJsonDispatcher, errorResponse } from "./http/aws-json.js";
+import { createEdgeServer, type EdgeRequest, type EdgeResponse } from "./http/edge.js";
+import { SigV4Verifier } from "./http/sigv4/verify.js";
+import { AccessKeyDirectory } from "./iam/access-keys.js";
+import { AccountBoundaryAuthorizer } from "./iam/authorizer.js";
+import { bootstrap } from "./iam/bootstrap.js";
+import type { Principal } from "./iam/principal.js";
+import { startPurgeJob } from "./lifecycle/purge.js";
+import type { SecretsDeps } from "./secrets/context.js";
+import { storeFromConfig } from "./storage/store-from-config.js";
+import type { Store } from "./storage/store.js";
+
+export interface App {
+  config: Config;
+  store: Store;
+  deps: SecretsDeps;
+  server: Server;
+  /** http://host:port the server listens on. */
+  endpoint: string;
+  accountId: string;
+  /** Path of the credentials file written at first start, if this start wrote it. */
+  credentialsFile?: string;
+  logger: Logger;
+  /** Stops accepting requests, lets in-flight ones finish (up to `graceMs`), stops jobs, closes the store. */
+  close(graceMs?: number): Promise<void>;
+  purgeNow(): Promise<void>;
+}
+
+export interface AppOptions {
+  clock?: () => number;
+  logger?: Logger;
+}
+
+/**
+ * The composition root: builds every component from the configuration, wires them together
+ * and starts listening. Nothing else constructs components.
+ */
+export async function startApp(config: Config, opts: AppOptions = {}): Promise<App> {
+  const clock = opts.clock ?? Date.now;
+  const logger = opts.logger ?? pino({ level: config.log.level, base: { service: "keyshift" } });
+  ensurePrivateDir(config.dataDir);
+  const { provider, created } = keyProviderFromConfig(config, true);
+  if (created) logger.info({ keyProvider: provider.name }, "created master key");
+  const store = await storeFromConfig(config);
+  const envelope = new Envelope(provider);
+  const boot = await bootstrap(store, envelope, {
+    dataDir: config.dataDir,
+    now: clock(),
+    ...(config.bootstrap.accountId ? { accountId: config.bootstrap.accountId } : {}),
+    ...(config.bootstrap.accessKeyId ? { accessKeyId: config.bootstrap.accessKeyId } : {}),
+    ...(config.bootstrap.secretAccessKey ? { secretAccessKey: config.bootstrap.secretAccessKey } : {}),
+  });
+
+  const deps: SecretsDeps = { store, envelope, authz: new AccountBoundaryAuthorizer(), clock };
+  const keys = new AccessKeyDirectory(store, envelope, clock);
+  const verifier = new SigV4Verifier<Principal>({ service: "secretsmanager", lookup: (id) => keys.peek(id), now: clock });
+  const dispatcher = new AwsJsonDispatcher({
+    verifier,
+    keys,
+    deps,
+    onInternalError: (e, requestId) => logger.error({ err: e, requestId }, "internal error"),
+  });
+  const route = (req: EdgeRequest): EdgeResponse | Promise<EdgeResponse> => {
+    if (req.method === "GET" && (req.url === "/health" || req.url === "/ready")) {
+      return { status: 200, headers: { "Content-Type": "application/json" }, body: '{"status":"ok"}' };
+    }
+    return dispatcher.handle(req);
+  };
+  const server = createEdgeServer({
+    maxBodyBytes: config.limits.maxBodyBytes,
+    requestTimeoutMs: config.limits.requestTimeoutMs,
+    handler: route,
+    errorResponse: (e) => errorResponse(e),
+    onError: (e) => logger.error({ err: e }, "edge error"),
+  });
+  const purge = startPurgeJob({
+    store,
+    clock,
+    intervalMs: config.purgeIntervalSeconds * 1000,
+    onPurged: (arn) => logger.info({ arn }, "purged secret after its recovery window"),
+    onError: (e) => logger.error({ err: e }, "purge failed"),
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  const endpoint = `http://${host}:${addr.port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = 10_000) =>
+    (closing ??= (async () => {
+      purge.stop();
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      await store.close();
+    })());
+
+  return {
+    config, store, deps, server, endpoint, accountId: boot.accountId, logger, close, purgeNow: purge.runNow,
+    ...(boot.credentialsFile ? { credentialsFile: boot.credentialsFile } : {}),
+  };
+}

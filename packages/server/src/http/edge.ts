@@ -1,0 +1,106 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { ServiceError } from "@keyshift/protocol";
+
+/** A request as the edge received it, body fully read. */
+export interface EdgeRequest {
+  method: string;
+  url: string;
+  rawHeaders: string[];
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  remoteAddress: string;
+  secure: boolean;
+}
+
+export interface EdgeResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export type EdgeHandler = (req: EdgeRequest) => EdgeResponse | Promise<EdgeResponse>;
+
+export interface EdgeOptions {
+  maxBodyBytes: number;
+  requestTimeoutMs: number;
+  handler: EdgeHandler;
+  /** Renders an error raised at the edge itself (body too large) in the wire format. */
+  errorResponse: (e: ServiceError) => EdgeResponse;
+  onError: (e: unknown) => void;
+}
+
+function send(res: ServerResponse, r: EdgeResponse): void {
+  const body = Buffer.from(r.body, "utf8");
+  res.writeHead(r.status, { ...r.headers, "Content-Length": String(body.length) });
+  res.end(body);
+}
+
+/**
+ * The HTTP listener: reads bodies up to `maxBodyBytes` (a larger Content-Length is refused with
+ * 413 before a byte of it is read; a body that grows past the limit is cut off), hands complete
+ * requests to the handler and writes its answer. Nothing here knows the AWS protocol.
+ */
+export function createEdgeServer(opts: EdgeOptions): Server {
+  const server = createServer({ requestTimeout: opts.requestTimeoutMs, headersTimeout: Math.min(opts.requestTimeoutMs, 30_000), keepAliveTimeout: 65_000 });
+  const tooLarge = () => opts.errorResponse(new ServiceError("RequestEntityTooLargeException", `Request body is larger than the limit of ${opts.maxBodyBytes} bytes.`));
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const declared = req.headers["content-length"];
+    if (declared !== undefined && Number(declared) > opts.maxBodyBytes) {
+      res.setHeader("Connection", "close");
+      send(res, tooLarge());
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let aborted = false;
+    req.on("data", (c: Buffer) => {
+      if (aborted) return;
+      size += c.length;
+      if (size > opts.maxBodyBytes) {
+        aborted = true;
+        res.setHeader("Connection", "close");
+        send(res, tooLarge());
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on("end", () => {
+      if (aborted) return;
+      const edgeReq: EdgeRequest = {
+        method: req.method ?? "GET",
+        url: req.url ?? "/",
+        rawHeaders: req.rawHeaders,
+        headers: req.headers,
+        body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
+        remoteAddress: req.socket.remoteAddress ?? "",
+        secure: "encrypted" in req.socket && Boolean((req.socket as { encrypted?: boolean }).encrypted),
+      };
+      let out: EdgeResponse | Promise<EdgeResponse>;
+      try {
+        out = opts.handler(edgeReq);
+      } catch (e) {
+        opts.onError(e);
+        out = opts.errorResponse(new ServiceError("InternalServiceError", "An error occurred on the server side."));
+      }
+      if (out instanceof Promise) {
+        out.then(
+          (r) => send(res, r),
+          (e) => {
+            opts.onError(e);
+            send(res, opts.errorResponse(new ServiceError("InternalServiceError", "An error occurred on the server side.")));
+          },
+        );
+      } else send(res, out);
+    });
+    req.on("error", () => {
+      aborted = true;
+    });
+  });
+  server.on("clientError", (err, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    else socket.destroy(err);
+  });
+  return server;
+}

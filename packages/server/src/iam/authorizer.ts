@@ -1,0 +1,43 @@
+import { ServiceError, parseArn } from "@keyshift/protocol";
+import type { Principal } from "./principal.js";
+
+/** One authorization question: may `principal` perform `action` on `resource`? */
+export interface AuthzRequest {
+  principal: Principal;
+  /** e.g. "secretsmanager:GetSecretValue" */
+  action: string;
+  /** The secret's ARN, or "*" for actions without a resource (ListSecrets, GetRandomPassword). */
+  resource: string;
+  /** Condition keys of the request (aws:SourceIp, secretsmanager:VersionStage, ...). */
+  context: Readonly<Record<string, unknown>>;
+  /** The secret's resource policy, if it has one. */
+  resourcePolicy?: string;
+}
+
+/**
+ * The one authorization point every operation passes through before it reads or changes
+ * anything. Contract: returns normally to allow; throws ServiceError AccessDeniedException to deny.
+ */
+export interface Authorizer {
+  authorize(req: AuthzRequest): void;
+}
+
+export function accessDenied(req: AuthzRequest, because: string): ServiceError {
+  return new ServiceError(
+    "AccessDeniedException",
+    `User: ${req.principal.arn} is not authorized to perform: ${req.action} on resource: ${req.resource} because ${because}`,
+  );
+}
+
+/**
+ * Until IAM policies are enforced (the access-control issue): every key is its account's
+ * administrator and may act on its own account's secrets only.
+ */
+export class AccountBoundaryAuthorizer implements Authorizer {
+  authorize(req: AuthzRequest): void {
+    if (req.resource === "*") return;
+    const arn = parseArn(req.resource);
+    if (arn && arn.account === req.principal.accountId) return;
+    throw accessDenied(req, "no resource-based policy allows the action");
+  }
+}

@@ -1,0 +1,24 @@
+import type { Envelope } from "../crypto/envelope.js";
+import type { Authorizer } from "../iam/authorizer.js";
+import type { Principal } from "../iam/principal.js";
+import type { Store } from "../storage/store.js";
+
+/** What an operation knows about the call it serves. */
+export interface RequestContext {
+  requestId: string;
+  principal: Principal;
+  /** The SigV4 signing region: secrets live in a region, as in AWS. */
+  region: string;
+  sourceIp: string;
+  userAgent: string;
+  secureTransport: boolean;
+}
+
+/** What the secret operations depend on; built once by the composition root (app.ts). */
+export interface SecretsDeps {
+  store: Store;
+  envelope: Envelope;
+  authz: Authorizer;
+  /** ms since the epoch; injectable so that recovery windows and version purges can be tested. */
+  clock: () => number;
+}

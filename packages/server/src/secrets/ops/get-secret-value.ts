@@ -1,0 +1,51 @@
+import { ServiceError, epochSeconds, messages, startOfUtcDay } from "@keyshift/protocol";
+import type { GetSecretValueRequest, GetSecretValueResponse } from "@keyshift/protocol";
+import type { RequestContext, SecretsDeps } from "../context.js";
+import type { SecretRecord, VersionRecord } from "../records.js";
+import { requireSecret } from "../resolve.js";
+import { AWSCURRENT } from "../stages.js";
+import { openValue, valueOutput, versionOwner } from "../values.js";
+
+/**
+ * GetSecretValue: AWSCURRENT unless a VersionId and/or VersionStage is given (they must agree).
+ * Records the access at day resolution (LastAccessedDate), writing at most once a day per secret
+ * and version, so reads stay reads.
+ */
+export async function getSecretValue(deps: SecretsDeps, ctx: RequestContext, input: GetSecretValueRequest): Promise<GetSecretValueResponse> {
+  const secret = await requireSecret(deps, ctx, input.SecretId, "GetSecretValue", {
+    ...(input.VersionId !== undefined ? { "secretsmanager:VersionId": input.VersionId } : {}),
+    "secretsmanager:VersionStage": input.VersionStage ?? (input.VersionId === undefined ? AWSCURRENT : undefined),
+  });
+  return readValue(deps, secret, input.VersionId, input.VersionStage);
+}
+
+/** The value of one version of an already authorized secret; shared with BatchGetSecretValue. */
+export async function readValue(deps: SecretsDeps, secret: SecretRecord, versionId: string | undefined, stage: string | undefined): Promise<GetSecretValueResponse> {
+  if (secret.deletedAt !== undefined) throw new ServiceError("InvalidRequestException", messages.getOnDeleted);
+  const owner = versionOwner(secret);
+  let v: VersionRecord | undefined;
+  if (versionId !== undefined) {
+    v = await deps.store.getVersion(owner, versionId);
+    if (!v) throw new ServiceError("ResourceNotFoundException", messages.versionNotFound(versionId));
+    if (stage !== undefined && !v.stages.includes(stage)) throw new ServiceError("InvalidRequestException", messages.stageVersionMismatch);
+  } else {
+    const label = stage ?? AWSCURRENT;
+    v = await deps.store.getVersionByStage(owner, label);
+    if (!v) throw new ServiceError("ResourceNotFoundException", messages.stageNotFound(label));
+  }
+  const value = await openValue(deps, { accountId: secret.accountId, uid: owner }, v);
+  if (!value) {
+    throw new ServiceError("ResourceNotFoundException", versionId !== undefined ? messages.versionNotFound(versionId) : messages.stageNotFound(stage ?? AWSCURRENT));
+  }
+  const day = startOfUtcDay(deps.clock());
+  if (secret.lastAccessedAt === undefined || secret.lastAccessedAt < day) await deps.store.touchSecretAccess(secret.uid, day);
+  if (v.lastAccessedAt === undefined || v.lastAccessedAt < day) await deps.store.touchVersionAccess(owner, v.versionId, day);
+  return {
+    ARN: secret.arn,
+    Name: secret.name,
+    VersionId: v.versionId,
+    ...valueOutput(value),
+    VersionStages: v.stages,
+    CreatedDate: epochSeconds(v.createdAt),
+  };
+}

@@ -1,0 +1,92 @@
+import type { Sealed } from "../crypto/envelope.js";
+
+export interface Tag {
+  Key: string;
+  Value: string;
+}
+
+export interface RotationRules {
+  AutomaticallyAfterDays?: number;
+  Duration?: string;
+  ScheduleExpression?: string;
+}
+
+/** Replication of a primary to one other region, as DescribeSecret reports it. */
+export interface ReplicaStatus {
+  Region: string;
+  KmsKeyId?: string;
+  Status: "InSync" | "Failed" | "InProgress";
+  StatusMessage?: string;
+  /** Uid of the replica's secret row when Status is InSync. */
+  replicaUid?: string;
+}
+
+/** A secret's metadata: everything but its versions. Times are ms since the epoch. */
+export interface SecretRecord {
+  uid: string;
+  accountId: string;
+  region: string;
+  name: string;
+  arn: string;
+  description?: string;
+  kmsKeyId?: string;
+  type?: string;
+  owningService?: string;
+  createdAt: number;
+  lastChangedAt: number;
+  /** Day resolution (midnight UTC). */
+  lastAccessedAt?: number;
+  deletedAt?: number;
+  /** When a secret scheduled for deletion is purged. */
+  deletionDate?: number;
+  rotationEnabled?: boolean;
+  rotationLambdaArn?: string;
+  rotationRules?: RotationRules;
+  lastRotatedAt?: number;
+  nextRotationAt?: number;
+  /** Undefined until the secret is first tagged; [] once every tag was removed (AWS shows `Tags: []`). */
+  tags?: Tag[];
+  resourcePolicy?: string;
+  /** Set on a replica: the uid of its primary, which owns the versions. */
+  primaryUid?: string;
+  /** Set on a replica: the region of its primary. */
+  primaryRegion?: string;
+  /** On a primary: its replicas. */
+  replicas?: ReplicaStatus[];
+  /** Incremented by every write; writes carry the revision they read (optimistic concurrency). */
+  revision: number;
+}
+
+/** A version without its value. */
+export interface VersionMeta {
+  versionId: string;
+  createdAt: number;
+  lastAccessedAt?: number;
+  stages: string[];
+  /** Master key id the data key is wrapped under; undefined for a value-less placeholder. */
+  keyId?: string;
+}
+
+export type ValueKind = "string" | "binary";
+
+/** A version with its sealed value (absent for the placeholder AWSPENDING version a rotation creates first). */
+export interface VersionRecord extends VersionMeta {
+  kind?: ValueKind;
+  sealed?: Sealed;
+}
+
+export interface AccountRecord {
+  id: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface AccessKeyRecord {
+  accessKeyId: string;
+  accountId: string;
+  userName: string;
+  status: "Active" | "Inactive";
+  createdAt: number;
+  lastUsedAt?: number;
+  sealedSecret: Sealed;
+}

@@ -1,0 +1,61 @@
+/**
+ * Schema migrations for the embedded store, applied in order at start-up inside one
+ * transaction each. Append only: never edit a migration that has shipped.
+ */
+export const sqliteMigrations: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE accounts (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL);
+  CREATE TABLE access_keys (
+    access_key_id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    user_name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER,
+    key_id TEXT NOT NULL,
+    wrapped_key BLOB NOT NULL,
+    ciphertext BLOB NOT NULL
+  );
+  CREATE INDEX access_keys_account ON access_keys(account_id);
+  CREATE TABLE secrets (
+    uid TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    region TEXT NOT NULL,
+    name TEXT NOT NULL,
+    arn TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    last_changed_at INTEGER NOT NULL,
+    last_accessed_at INTEGER,
+    deleted_at INTEGER,
+    deletion_date INTEGER,
+    primary_uid TEXT,
+    revision INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    UNIQUE (account_id, region, name)
+  );
+  CREATE INDEX secrets_by_created ON secrets(account_id, region, created_at, uid);
+  CREATE INDEX secrets_by_changed ON secrets(account_id, region, last_changed_at, uid);
+  CREATE INDEX secrets_by_accessed ON secrets(account_id, region, last_accessed_at, uid);
+  CREATE INDEX secrets_purge ON secrets(deletion_date) WHERE deletion_date IS NOT NULL;
+  CREATE TABLE versions (
+    secret_uid TEXT NOT NULL REFERENCES secrets(uid) ON DELETE CASCADE,
+    version_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_accessed_at INTEGER,
+    kind TEXT,
+    key_id TEXT,
+    wrapped_key BLOB,
+    ciphertext BLOB,
+    UNIQUE (secret_uid, version_id)
+  );
+  CREATE INDEX versions_key_id ON versions(key_id);
+  CREATE TABLE stages (
+    secret_uid TEXT NOT NULL REFERENCES secrets(uid) ON DELETE CASCADE,
+    stage TEXT NOT NULL,
+    version_id TEXT NOT NULL,
+    PRIMARY KEY (secret_uid, stage)
+  ) WITHOUT ROWID;
+  CREATE INDEX stages_by_version ON stages(secret_uid, version_id);
+  `,
+];

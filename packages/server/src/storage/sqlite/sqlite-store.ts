@@ -1,0 +1,379 @@
+import Database from "better-sqlite3";
+import { closeSync, openSync } from "node:fs";
+import type { Sealed } from "../../crypto/envelope.js";
+import { bindings } from "../../crypto/bindings.js";
+import type { AccessKeyRecord, AccountRecord, SecretRecord, VersionMeta, VersionRecord, ValueKind } from "../../secrets/records.js";
+import { StoreConflict, type Change, type SecretPageQuery, type Store, type WrappedKeyRef } from "../store.js";
+import { sqliteMigrations } from "./migrations.js";
+
+export interface SqliteStoreOptions {
+  /** Database file, or ":memory:". */
+  path: string;
+  synchronous?: "full" | "normal";
+}
+
+interface SecretRow {
+  uid: string;
+  account_id: string;
+  region: string;
+  name: string;
+  arn: string;
+  created_at: number;
+  last_changed_at: number;
+  last_accessed_at: number | null;
+  deleted_at: number | null;
+  deletion_date: number | null;
+  primary_uid: string | null;
+  revision: number;
+  doc: string;
+}
+
+interface VersionRow {
+  version_id: string;
+  created_at: number;
+  last_accessed_at: number | null;
+  kind: ValueKind | null;
+  key_id: string | null;
+  wrapped_key: Buffer | null;
+  ciphertext: Buffer | null;
+  stages: string | null;
+}
+
+/** Metadata kept as JSON: read and written whole, never queried by SQL. */
+type SecretDoc = Omit<SecretRecord, "uid" | "accountId" | "region" | "name" | "arn" | "createdAt" | "lastChangedAt" | "lastAccessedAt" | "deletedAt" | "deletionDate" | "primaryUid" | "revision">;
+
+const STAGE_SEP = "\u0001";
+
+function toSecret(r: SecretRow): SecretRecord {
+  const doc = JSON.parse(r.doc) as SecretDoc;
+  const s: SecretRecord = { ...doc, uid: r.uid, accountId: r.account_id, region: r.region, name: r.name, arn: r.arn, createdAt: r.created_at, lastChangedAt: r.last_changed_at, revision: r.revision };
+  if (r.last_accessed_at !== null) s.lastAccessedAt = r.last_accessed_at;
+  if (r.deleted_at !== null) s.deletedAt = r.deleted_at;
+  if (r.deletion_date !== null) s.deletionDate = r.deletion_date;
+  if (r.primary_uid !== null) s.primaryUid = r.primary_uid;
+  return s;
+}
+
+function docOf(s: SecretRecord): string {
+  const { uid, accountId, region, name, arn, createdAt, lastChangedAt, lastAccessedAt, deletedAt, deletionDate, primaryUid, revision, ...doc } = s;
+  return JSON.stringify(doc);
+}
+
+function secretParams(s: SecretRecord) {
+  return {
+    uid: s.uid, account_id: s.accountId, region: s.region, name: s.name, arn: s.arn,
+    created_at: s.createdAt, last_changed_at: s.lastChangedAt, last_accessed_at: s.lastAccessedAt ?? null,
+    deleted_at: s.deletedAt ?? null, deletion_date: s.deletionDate ?? null, primary_uid: s.primaryUid ?? null,
+    revision: s.revision, doc: docOf(s),
+  };
+}
+
+function toVersion(r: VersionRow): VersionRecord {
+  const v: VersionRecord = { versionId: r.version_id, createdAt: r.created_at, stages: r.stages ? r.stages.split(STAGE_SEP).sort() : [] };
+  if (r.last_accessed_at !== null) v.lastAccessedAt = r.last_accessed_at;
+  if (r.key_id !== null && r.wrapped_key && r.ciphertext) {
+    v.keyId = r.key_id;
+    v.sealed = { keyId: r.key_id, wrappedKey: r.wrapped_key, ciphertext: r.ciphertext };
+  }
+  if (r.kind !== null) v.kind = r.kind;
+  return v;
+}
+
+const SORT_COLUMN = {
+  "created-date": "created_at",
+  "last-changed-date": "last_changed_at",
+  "last-accessed-date": "COALESCE(last_accessed_at, 0)",
+  name: "name",
+} as const;
+
+const VERSION_COLUMNS = `v.version_id, v.created_at, v.last_accessed_at, v.kind, v.key_id, v.wrapped_key, v.ciphertext,
+  (SELECT group_concat(s.stage, char(1)) FROM stages s WHERE s.secret_uid = v.secret_uid AND s.version_id = v.version_id) AS stages`;
+
+/**
+ * The embedded store: one SQLite file in WAL mode. Writes run in a single synchronous
+ * transaction per commit, fsynced before `commit` resolves (synchronous=FULL by default), so
+ * an acknowledged write survives kill -9 and power loss; other processes (the CLI) can read
+ * and write the same file concurrently.
+ */
+export class SqliteStore implements Store {
+  readonly kind = "sqlite";
+  private readonly db: Database.Database;
+  private readonly stmt: Record<string, Database.Statement>;
+
+  constructor(opts: SqliteStoreOptions) {
+    if (opts.path !== ":memory:") closeSync(openSync(opts.path, "a", 0o600));
+    this.db = new Database(opts.path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma(`synchronous = ${opts.synchronous ?? "full"}`);
+    this.db.pragma("busy_timeout = 10000");
+    this.db.pragma("foreign_keys = ON");
+    this.migrate();
+    const p = (sql: string) => this.db.prepare(sql);
+    this.stmt = {
+      insertSecret: p(`INSERT INTO secrets (uid, account_id, region, name, arn, created_at, last_changed_at, last_accessed_at, deleted_at, deletion_date, primary_uid, revision, doc)
+        VALUES (@uid, @account_id, @region, @name, @arn, @created_at, @last_changed_at, @last_accessed_at, @deleted_at, @deletion_date, @primary_uid, @revision, @doc)`),
+      updateSecret: p(`UPDATE secrets SET name=@name, arn=@arn, last_changed_at=@last_changed_at, last_accessed_at=@last_accessed_at, deleted_at=@deleted_at,
+        deletion_date=@deletion_date, primary_uid=@primary_uid, revision=@revision, doc=@doc WHERE uid=@uid AND revision=@revision - 1`),
+      deleteSecret: p(`DELETE FROM secrets WHERE uid = ?`),
+      insertVersion: p(`INSERT INTO versions (secret_uid, version_id, created_at, kind, key_id, wrapped_key, ciphertext) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      setVersionValue: p(`UPDATE versions SET kind=?, key_id=?, wrapped_key=?, ciphertext=? WHERE secret_uid=? AND version_id=?`),
+      deleteVersion: p(`DELETE FROM versions WHERE secret_uid=? AND version_id=?`),
+      deleteVersionStages: p(`DELETE FROM stages WHERE secret_uid=? AND version_id=?`),
+      setStage: p(`INSERT INTO stages (secret_uid, stage, version_id) VALUES (?, ?, ?) ON CONFLICT (secret_uid, stage) DO UPDATE SET version_id = excluded.version_id`),
+      removeStage: p(`DELETE FROM stages WHERE secret_uid=? AND stage=?`),
+      versionExists: p(`SELECT 1 FROM versions WHERE secret_uid=? AND version_id=?`),
+      secretByName: p(`SELECT * FROM secrets WHERE account_id=? AND region=? AND name=?`),
+      secretByArn: p(`SELECT * FROM secrets WHERE arn=?`),
+      secretByUid: p(`SELECT * FROM secrets WHERE uid=?`),
+      duePurge: p(`SELECT * FROM secrets WHERE deletion_date IS NOT NULL AND deletion_date <= ? ORDER BY deletion_date LIMIT ?`),
+      listVersions: p(`SELECT v.version_id, v.created_at, v.last_accessed_at, v.key_id,
+        (SELECT group_concat(s.stage, char(1)) FROM stages s WHERE s.secret_uid = v.secret_uid AND s.version_id = v.version_id) AS stages
+        FROM versions v WHERE v.secret_uid=? ORDER BY v.created_at, v.rowid`),
+      getVersion: p(`SELECT ${VERSION_COLUMNS} FROM versions v WHERE v.secret_uid=? AND v.version_id=?`),
+      getVersionByStage: p(`SELECT ${VERSION_COLUMNS} FROM stages st JOIN versions v ON v.secret_uid = st.secret_uid AND v.version_id = st.version_id
+        WHERE st.secret_uid=? AND st.stage=?`),
+      touchSecret: p(`UPDATE secrets SET last_accessed_at=? WHERE uid=? AND (last_accessed_at IS NULL OR last_accessed_at < ?)`),
+      touchVersion: p(`UPDATE versions SET last_accessed_at=? WHERE secret_uid=? AND version_id=? AND (last_accessed_at IS NULL OR last_accessed_at < ?)`),
+      insertAccount: p(`INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)`),
+      getAccount: p(`SELECT * FROM accounts WHERE id=?`),
+      listAccounts: p(`SELECT * FROM accounts ORDER BY created_at, id`),
+      insertAccessKey: p(`INSERT INTO access_keys (access_key_id, account_id, user_name, status, created_at, last_used_at, key_id, wrapped_key, ciphertext) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      getAccessKey: p(`SELECT * FROM access_keys WHERE access_key_id=?`),
+      listAccessKeys: p(`SELECT * FROM access_keys WHERE account_id=? ORDER BY created_at, access_key_id`),
+      deleteAccessKey: p(`DELETE FROM access_keys WHERE access_key_id=?`),
+      touchAccessKey: p(`UPDATE access_keys SET last_used_at=? WHERE access_key_id=?`),
+      getMeta: p(`SELECT value FROM meta WHERE key=?`),
+      setMeta: p(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+      staleVersionKeys: p(`SELECT v.secret_uid, v.version_id, v.key_id, v.wrapped_key, v.ciphertext, s.account_id FROM versions v JOIN secrets s ON s.uid = v.secret_uid
+        WHERE v.key_id IS NOT NULL AND v.key_id <> ? LIMIT ?`),
+      staleAccessKeys: p(`SELECT access_key_id, account_id, key_id, wrapped_key, ciphertext FROM access_keys WHERE key_id <> ? LIMIT ?`),
+      replaceVersionKey: p(`UPDATE versions SET key_id=?, wrapped_key=? WHERE secret_uid=? AND version_id=? AND key_id=? AND wrapped_key=?`),
+      replaceAccessKeyKey: p(`UPDATE access_keys SET key_id=?, wrapped_key=? WHERE access_key_id=? AND key_id=? AND wrapped_key=?`),
+    };
+  }
+
+  private migrate(): void {
+    this.db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`);
+    // BEGIN IMMEDIATE: two processes opening a fresh data dir at once must not both migrate.
+    const apply = this.db.transaction(() => {
+      const row = this.db.prepare(`SELECT MAX(version) AS v FROM schema_migrations`).get() as { v: number | null };
+      for (let i = row.v ?? 0; i < sqliteMigrations.length; i++) {
+        this.db.exec(sqliteMigrations[i]!);
+        this.db.prepare(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`).run(i + 1, Date.now());
+      }
+    });
+    apply.immediate();
+  }
+
+  async commit(changes: readonly Change[]): Promise<void> {
+    const run = this.db.transaction((cs: readonly Change[]) => {
+      for (const c of cs) this.apply(c);
+    });
+    try {
+      run.immediate(changes);
+    } catch (e) {
+      if (e instanceof StoreConflict) throw e;
+      const code = (e as { code?: string }).code;
+      if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
+        const msg = String((e as Error).message);
+        if (msg.includes("secrets.")) throw new StoreConflict("name", msg);
+        if (msg.includes("versions.")) throw new StoreConflict("version", msg);
+      }
+      throw e;
+    }
+  }
+
+  private apply(c: Change): void {
+    const s = this.stmt;
+    switch (c.op) {
+      case "insertSecret":
+        s.insertSecret!.run(secretParams(c.secret));
+        return;
+      case "updateSecret":
+        if (s.updateSecret!.run(secretParams(c.secret)).changes !== 1) throw new StoreConflict("revision", c.secret.uid);
+        return;
+      case "deleteSecret":
+        s.deleteSecret!.run(c.uid);
+        return;
+      case "insertVersion":
+        s.insertVersion!.run(c.secretUid, c.versionId, c.createdAt, c.kind ?? null, c.sealed?.keyId ?? null, c.sealed?.wrappedKey ?? null, c.sealed?.ciphertext ?? null);
+        return;
+      case "setVersionValue":
+        if (s.setVersionValue!.run(c.kind, c.sealed.keyId, c.sealed.wrappedKey, c.sealed.ciphertext, c.secretUid, c.versionId).changes !== 1) {
+          throw new StoreConflict("missing", `${c.secretUid}/${c.versionId}`);
+        }
+        return;
+      case "deleteVersion":
+        s.deleteVersionStages!.run(c.secretUid, c.versionId);
+        s.deleteVersion!.run(c.secretUid, c.versionId);
+        return;
+      case "setStage":
+        if (c.versionId === null) s.removeStage!.run(c.secretUid, c.stage);
+        else {
+          if (!s.versionExists!.get(c.secretUid, c.versionId)) throw new StoreConflict("missing", `${c.secretUid}/${c.versionId}`);
+          s.setStage!.run(c.secretUid, c.stage, c.versionId);
+        }
+        return;
+    }
+  }
+
+  async getSecretByName(accountId: string, region: string, name: string): Promise<SecretRecord | undefined> {
+    const r = this.stmt.secretByName!.get(accountId, region, name) as SecretRow | undefined;
+    return r && toSecret(r);
+  }
+  async getSecretByArn(arn: string): Promise<SecretRecord | undefined> {
+    const r = this.stmt.secretByArn!.get(arn) as SecretRow | undefined;
+    return r && toSecret(r);
+  }
+  async getSecretByUid(uid: string): Promise<SecretRecord | undefined> {
+    const r = this.stmt.secretByUid!.get(uid) as SecretRow | undefined;
+    return r && toSecret(r);
+  }
+
+  async listSecrets(q: SecretPageQuery): Promise<SecretRecord[]> {
+    const col = SORT_COLUMN[q.sortBy];
+    const dir = q.order === "asc" ? "ASC" : "DESC";
+    const cmp = q.order === "asc" ? ">" : "<";
+    const where = ["account_id = @account", "region = @region"];
+    if (!q.includeDeleted) where.push("deleted_at IS NULL");
+    if (q.after) where.push(`(${col} ${cmp} @key OR (${col} = @key AND uid ${cmp} @uid))`);
+    const sql = `SELECT * FROM secrets WHERE ${where.join(" AND ")} ORDER BY ${col} ${dir}, uid ${dir} LIMIT @limit`;
+    const rows = this.db.prepare(sql).all({ account: q.accountId, region: q.region, key: q.after?.key ?? null, uid: q.after?.uid ?? null, limit: q.limit }) as SecretRow[];
+    return rows.map(toSecret);
+  }
+
+  async listSecretsDueForPurge(now: number, limit: number): Promise<SecretRecord[]> {
+    return (this.stmt.duePurge!.all(now, limit) as SecretRow[]).map(toSecret);
+  }
+
+  async listVersions(secretUid: string): Promise<VersionMeta[]> {
+    return (this.stmt.listVersions!.all(secretUid) as VersionRow[]).map((r) => {
+      const v: VersionMeta = { versionId: r.version_id, createdAt: r.created_at, stages: r.stages ? r.stages.split(STAGE_SEP).sort() : [] };
+      if (r.last_accessed_at !== null) v.lastAccessedAt = r.last_accessed_at;
+      if (r.key_id !== null) v.keyId = r.key_id;
+      return v;
+    });
+  }
+
+  async stagesBySecret(secretUids: readonly string[]): Promise<Map<string, Map<string, string[]>>> {
+    const out = new Map<string, Map<string, string[]>>();
+    for (let i = 0; i < secretUids.length; i += 500) {
+      const chunk = secretUids.slice(i, i + 500);
+      const rows = this.db
+        .prepare(`SELECT secret_uid, version_id, stage FROM stages WHERE secret_uid IN (${chunk.map(() => "?").join(",")}) ORDER BY stage`)
+        .all(...chunk) as { secret_uid: string; version_id: string; stage: string }[];
+      for (const r of rows) {
+        let m = out.get(r.secret_uid);
+        if (!m) out.set(r.secret_uid, (m = new Map()));
+        const l = m.get(r.version_id);
+        if (l) l.push(r.stage);
+        else m.set(r.version_id, [r.stage]);
+      }
+    }
+    return out;
+  }
+
+  async getVersion(secretUid: string, versionId: string): Promise<VersionRecord | undefined> {
+    const r = this.stmt.getVersion!.get(secretUid, versionId) as VersionRow | undefined;
+    return r && toVersion(r);
+  }
+  async getVersionByStage(secretUid: string, stage: string): Promise<VersionRecord | undefined> {
+    const r = this.stmt.getVersionByStage!.get(secretUid, stage) as VersionRow | undefined;
+    return r && toVersion(r);
+  }
+
+  async touchSecretAccess(uid: string, day: number): Promise<void> {
+    this.stmt.touchSecret!.run(day, uid, day);
+  }
+  async touchVersionAccess(secretUid: string, versionId: string, day: number): Promise<void> {
+    this.stmt.touchVersion!.run(day, secretUid, versionId, day);
+  }
+
+  async insertAccount(a: AccountRecord): Promise<void> {
+    this.stmt.insertAccount!.run(a.id, a.name, a.createdAt);
+  }
+  async getAccount(id: string): Promise<AccountRecord | undefined> {
+    const r = this.stmt.getAccount!.get(id) as { id: string; name: string; created_at: number } | undefined;
+    return r && { id: r.id, name: r.name, createdAt: r.created_at };
+  }
+  async listAccounts(): Promise<AccountRecord[]> {
+    return (this.stmt.listAccounts!.all() as { id: string; name: string; created_at: number }[]).map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at }));
+  }
+
+  async insertAccessKey(k: AccessKeyRecord): Promise<void> {
+    this.stmt.insertAccessKey!.run(k.accessKeyId, k.accountId, k.userName, k.status, k.createdAt, k.lastUsedAt ?? null, k.sealedSecret.keyId, k.sealedSecret.wrappedKey, k.sealedSecret.ciphertext);
+  }
+  async getAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined> {
+    const r = this.stmt.getAccessKey!.get(accessKeyId) as AccessKeyRow | undefined;
+    return r && toAccessKey(r);
+  }
+  async listAccessKeys(accountId: string): Promise<AccessKeyRecord[]> {
+    return (this.stmt.listAccessKeys!.all(accountId) as AccessKeyRow[]).map(toAccessKey);
+  }
+  async deleteAccessKey(accessKeyId: string): Promise<boolean> {
+    return this.stmt.deleteAccessKey!.run(accessKeyId).changes > 0;
+  }
+  async touchAccessKey(accessKeyId: string, at: number): Promise<void> {
+    this.stmt.touchAccessKey!.run(at, accessKeyId);
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    return (this.stmt.getMeta!.get(key) as { value: string } | undefined)?.value;
+  }
+  async setMeta(key: string, value: string): Promise<void> {
+    this.stmt.setMeta!.run(key, value);
+  }
+
+  async listWrappedKeysNotUnder(activeKeyId: string, limit: number): Promise<WrappedKeyRef[]> {
+    const out: WrappedKeyRef[] = [];
+    const vs = this.stmt.staleVersionKeys!.all(activeKeyId, limit) as { secret_uid: string; version_id: string; key_id: string; wrapped_key: Buffer; ciphertext: Buffer; account_id: string }[];
+    for (const v of vs) {
+      out.push({
+        table: "versions", id: [v.secret_uid, v.version_id], purpose: bindings.secretValue.purpose,
+        bind: bindings.secretValue.bind(v.account_id, v.secret_uid, v.version_id),
+        sealed: { keyId: v.key_id, wrappedKey: v.wrapped_key, ciphertext: v.ciphertext },
+      });
+    }
+    const ks = this.stmt.staleAccessKeys!.all(activeKeyId, Math.max(0, limit - out.length)) as AccessKeyRow[];
+    for (const k of ks) {
+      out.push({
+        table: "access_keys", id: [k.access_key_id], purpose: bindings.accessKey.purpose,
+        bind: bindings.accessKey.bind(k.account_id, k.access_key_id),
+        sealed: { keyId: k.key_id, wrappedKey: k.wrapped_key, ciphertext: k.ciphertext },
+      });
+    }
+    return out;
+  }
+
+  async replaceWrappedKey(ref: WrappedKeyRef, next: Sealed): Promise<boolean> {
+    if (ref.table === "versions") {
+      return this.stmt.replaceVersionKey!.run(next.keyId, next.wrappedKey, ref.id[0], ref.id[1], ref.sealed.keyId, ref.sealed.wrappedKey).changes === 1;
+    }
+    return this.stmt.replaceAccessKeyKey!.run(next.keyId, next.wrappedKey, ref.id[0], ref.sealed.keyId, ref.sealed.wrappedKey).changes === 1;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+interface AccessKeyRow {
+  access_key_id: string;
+  account_id: string;
+  user_name: string;
+  status: "Active" | "Inactive";
+  created_at: number;
+  last_used_at: number | null;
+  key_id: string;
+  wrapped_key: Buffer;
+  ciphertext: Buffer;
+}
+
+function toAccessKey(r: AccessKeyRow): AccessKeyRecord {
+  const k: AccessKeyRecord = {
+    accessKeyId: r.access_key_id, accountId: r.account_id, userName: r.user_name, status: r.status, createdAt: r.created_at,
+    sealedSecret: { keyId: r.key_id, wrappedKey: r.wrapped_key, ciphertext: r.ciphertext },
+  };
+  if (r.last_used_at !== null) k.lastUsedAt = r.last_used_at;
+  return k;
+}

@@ -1,0 +1,104 @@
+import type { Sealed } from "../crypto/envelope.js";
+import type { AccessKeyRecord, AccountRecord, SecretRecord, VersionMeta, VersionRecord, ValueKind } from "../secrets/records.js";
+
+/**
+ * One row-level change. A write is a list of changes applied atomically by `Store.commit`;
+ * the domain computes the list (secrets/), the backend only applies it.
+ */
+export type Change =
+  | { op: "insertSecret"; secret: SecretRecord }
+  /** Replaces the secret's metadata; fails with a revision conflict unless the stored revision is `secret.revision - 1`. */
+  | { op: "updateSecret"; secret: SecretRecord }
+  | { op: "deleteSecret"; uid: string }
+  | { op: "insertVersion"; secretUid: string; versionId: string; createdAt: number; kind?: ValueKind; sealed?: Sealed }
+  /** Sets a stored placeholder's value (rotation's createSecret step). */
+  | { op: "setVersionValue"; secretUid: string; versionId: string; kind: ValueKind; sealed: Sealed }
+  | { op: "deleteVersion"; secretUid: string; versionId: string }
+  /** Points `stage` at `versionId`, or removes the label when versionId is null. */
+  | { op: "setStage"; secretUid: string; stage: string; versionId: string | null };
+
+/** Thrown by `commit` when a change collides with stored state; the domain maps it to an AWS error or retries. */
+export class StoreConflict extends Error {
+  constructor(
+    readonly kind: "name" | "version" | "revision" | "missing",
+    detail: string,
+  ) {
+    super(`store conflict (${kind}): ${detail}`);
+  }
+}
+
+export type SecretSortKey = "created-date" | "last-accessed-date" | "last-changed-date" | "name";
+
+export interface SecretPageQuery {
+  accountId: string;
+  region: string;
+  includeDeleted: boolean;
+  sortBy: SecretSortKey;
+  order: "asc" | "desc";
+  /** Resume strictly after this position (the sort value and the uid of the last row returned). */
+  after?: { key: string | number | null; uid: string };
+  limit: number;
+}
+
+/** A data key wrapped under a master key, wherever it is stored; for master-key rotation. */
+export interface WrappedKeyRef {
+  table: "versions" | "access_keys";
+  /** Primary key of the row, opaque to the caller. */
+  id: string[];
+  /** What the wrapped key is bound to (the Envelope `purpose` and `bind`). */
+  purpose: string;
+  bind: string[];
+  sealed: Sealed;
+}
+
+/**
+ * Persistence for Keyshift. Backends: sqlite/ (embedded) and, later, postgres/; every backend
+ * runs the shared suite in store-conformance.ts.
+ *
+ * Contract: an acknowledged `commit` is durable (it survives kill -9) and atomic (all of its
+ * changes or none). Reads see only committed data. Methods never see plaintext secret values.
+ */
+export interface Store {
+  readonly kind: string;
+  /** Applies the changes in one transaction; throws StoreConflict on a unique-key or revision collision. */
+  commit(changes: readonly Change[]): Promise<void>;
+
+  getSecretByName(accountId: string, region: string, name: string): Promise<SecretRecord | undefined>;
+  getSecretByArn(arn: string): Promise<SecretRecord | undefined>;
+  getSecretByUid(uid: string): Promise<SecretRecord | undefined>;
+  /** A page of secrets in the requested order (stable: ties broken by uid). */
+  listSecrets(q: SecretPageQuery): Promise<SecretRecord[]>;
+  /** Secrets scheduled for deletion whose deletion date is at or before `now`. */
+  listSecretsDueForPurge(now: number, limit: number): Promise<SecretRecord[]>;
+
+  /** Every version of a secret without values, oldest first. */
+  listVersions(secretUid: string): Promise<VersionMeta[]>;
+  /** version id → stages for the labeled versions of each secret (one round trip for a page of secrets). */
+  stagesBySecret(secretUids: readonly string[]): Promise<Map<string, Map<string, string[]>>>;
+  getVersion(secretUid: string, versionId: string): Promise<VersionRecord | undefined>;
+  getVersionByStage(secretUid: string, stage: string): Promise<VersionRecord | undefined>;
+
+  /** Records a read at day resolution; cheap, outside revision checks. */
+  touchSecretAccess(uid: string, day: number): Promise<void>;
+  touchVersionAccess(secretUid: string, versionId: string, day: number): Promise<void>;
+
+  insertAccount(a: AccountRecord): Promise<void>;
+  getAccount(id: string): Promise<AccountRecord | undefined>;
+  listAccounts(): Promise<AccountRecord[]>;
+  insertAccessKey(k: AccessKeyRecord): Promise<void>;
+  getAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined>;
+  listAccessKeys(accountId: string): Promise<AccessKeyRecord[]>;
+  deleteAccessKey(accessKeyId: string): Promise<boolean>;
+  touchAccessKey(accessKeyId: string, at: number): Promise<void>;
+
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+
+  /** Data keys not wrapped under `activeKeyId`, at most `limit` of them. */
+  listWrappedKeysNotUnder(activeKeyId: string, limit: number): Promise<WrappedKeyRef[]>;
+  /** Replaces a wrapped key if it is still the one read (compare-and-set); returns whether it did. */
+  replaceWrappedKey(ref: WrappedKeyRef, next: Sealed): Promise<boolean>;
+
+  /** Closes the store; pending commits finish first. */
+  close(): Promise<void>;
+}

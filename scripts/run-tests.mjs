@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// Runs every compiled test (packages/*/dist/**/*.test.js) with Node's built-in runner.
+// Arguments filter test files by substring: `npm test -- sigv4 store`.
+import { readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { spawnSync } from "node:child_process";
+import { cpus } from "node:os";
+
+const root = new URL("..", import.meta.url).pathname;
+const files = [];
+function walk(dir) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p);
+    else if (name.endsWith(".test.js")) files.push(p);
+  }
+}
+for (const pkg of readdirSync(join(root, "packages"))) {
+  const dist = join(root, "packages", pkg, "dist");
+  try { walk(dist); } catch { /* package not built */ }
+}
+const filters = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const selected = files.filter((f) => filters.length === 0 || filters.some((x) => relative(root, f).includes(x))).sort();
+if (selected.length === 0) {
+  console.error("no test files matched");
+  process.exit(1);
+}
+const concurrency = process.env.TEST_CONCURRENCY ?? String(Math.max(1, Math.min(4, cpus().length)));
+const r = spawnSync(process.execPath, ["--test", `--test-concurrency=${concurrency}`, "--test-timeout=600000", ...selected], { stdio: "inherit" });
+process.exit(r.status ?? 1);
