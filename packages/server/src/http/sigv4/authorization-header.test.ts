@@ -62,9 +62,12 @@ test("parseAuthorization names every missing part, in AWS's order, and never ech
 });
 
 test("parseAuthorization rejects other AWS algorithms and malformed credentials", () => {
-  assert.equal(incomplete(`AWS4-HMAC-SHA512 Credential=${CRED}, SignedHeaders=host, Signature=${SIG}`, true), "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA512'.");
+  const sha512 = `AWS4-HMAC-SHA512 Credential=${CRED}, SignedHeaders=host, Signature=${SIG}`;
+  assert.equal(incomplete(sha512, true), "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA512'.");
   const shape = "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term.";
-  for (const cred of ["AKID/20261122/us-east-1/secretsmanager", `${CRED}/extra`, "/20261122/us-east-1/secretsmanager/aws4_request", "AKID/20261122//secretsmanager/aws4_request"]) {
+  const credentials = ["AKID/20261122/us-east-1/secretsmanager", `${CRED}/extra`];
+  credentials.push("/20261122/us-east-1/secretsmanager/aws4_request", "AKID/20261122//secretsmanager/aws4_request");
+  for (const cred of credentials) {
     assert.equal(incomplete(`AWS4-HMAC-SHA256 Credential=${cred}, SignedHeaders=host, Signature=${SIG}`, true), shape, cred);
   }
 });

@@ -1,5 +1,6 @@
 import { authErrors, type IncompletePart } from "./auth-errors.js";
 
+/** The only algorithm accepted: HMAC-SHA256 signatures (not SigV4a's ECDSA). */
 export const ALGORITHM = "AWS4-HMAC-SHA256";
 
 /** The parts of an `AWS4-HMAC-SHA256` Authorization header, as written by the client. */

@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import type { Credentials, HeaderList } from "./capture-server.js";
 
+/** One request to sign with botocore, at a chosen time. */
 export interface BotocoreInput {
   method: string;
   /** Full URL, e.g. `http://127.0.0.1:8080/path?raw=query`. */
@@ -47,7 +48,6 @@ export function signWithBotocore(inputs: BotocoreInput[]): { target: string; hea
   const out = execFileSync("python3", ["-c", BOTOCORE_SIGNER], { input: JSON.stringify(payload), encoding: "utf8" });
   return JSON.parse(out) as { target: string; headers: HeaderList }[];
 }
-
 
 const BOTOCORE_PIECES = `
 import sys, json

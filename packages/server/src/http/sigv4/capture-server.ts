@@ -6,13 +6,24 @@ import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import type { SignedRequest } from "./verify.js";
 
+/** Headers in order, repeated names allowed, as they are put on the wire. */
 export type HeaderList = [name: string, value: string][];
 
+/** An access key pair, with the session token of temporary credentials. */
 export interface Credentials {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
 }
+
+const REPLY = JSON.stringify({
+  ARN: "arn:aws:secretsmanager:us-east-1:111111111111:secret:db-AbCdEf",
+  Name: "db",
+  SecretString: "x",
+  VersionId: "v1",
+  VersionStages: ["AWSCURRENT"],
+  CreatedDate: 1.7e9,
+});
 
 /** A loopback HTTP server that records every request and answers with a GetSecretValue reply. */
 export class CaptureServer {
@@ -41,7 +52,7 @@ export class CaptureServer {
         capture.last = captured;
         capture.#byClientPort.set(req.socket.remotePort ?? 0, captured);
         res.setHeader("content-type", "application/x-amz-json-1.1");
-        res.end(JSON.stringify({ ARN: "arn:aws:secretsmanager:us-east-1:111111111111:secret:db-AbCdEf", Name: "db", SecretString: "x", VersionId: "v1", VersionStages: ["AWSCURRENT"], CreatedDate: 1.7e9 }));
+        res.end(REPLY);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

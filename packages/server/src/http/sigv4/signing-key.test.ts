@@ -17,7 +17,8 @@ test("SigningKeyCache derives once per (key, date, region, service) and again wh
   const a = cache.get("AKID", "s1", "20261122", "us-east-1", "secretsmanager");
   assert.equal(cache.get("AKID", "s1", "20261122", "us-east-1", "secretsmanager"), a);
   assert.equal(cache.derivations, 1);
-  for (const [date, region, service] of [["20261123", "us-east-1", "secretsmanager"], ["20261122", "eu-west-1", "secretsmanager"], ["20261122", "us-east-1", "kms"]] as const) {
+  const others = [["20261123", "us-east-1", "secretsmanager"], ["20261122", "eu-west-1", "secretsmanager"], ["20261122", "us-east-1", "kms"]] as const;
+  for (const [date, region, service] of others) {
     assert.notDeepEqual(cache.get("AKID", "s1", date, region, service), a);
   }
   assert.equal(cache.derivations, 4);

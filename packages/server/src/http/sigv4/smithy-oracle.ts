@@ -6,6 +6,7 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { Credentials, HeaderList } from "./capture-server.js";
 
+/** One request to sign with @smithy/signature-v4, at a chosen time. */
 export interface SmithyInput {
   method: string;
   hostname: string;
@@ -48,7 +49,6 @@ export function smithyQueryString(query: Record<string, string | string[]>): str
   for (const [k, v] of Object.entries(query)) for (const one of Array.isArray(v) ? v : [v]) parts.push(`${esc(k)}=${esc(one)}`);
   return parts.length === 0 ? "" : "?" + parts.join("&");
 }
-
 
 /** @smithy/signature-v4's canonical path for a path as sent on the wire (its private getCanonicalPath). */
 export function smithyCanonicalPath(path: string): string {

@@ -12,7 +12,8 @@ const DAY = 86_400_000;
 const CREDS: Credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
 const BODY = '{"SecretId":"prod/db/password"}';
 const MISMATCH =
-  "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
+  "The request signature we calculated does not match the signature you provided. " +
+  "Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
 
 let secret = CREDS.secretAccessKey;
 function verifier(now = T + 4_000, cacheSize?: number): SigV4Verifier<string> {
@@ -51,14 +52,24 @@ async function signed(o: SignOptions = {}): Promise<SignedRequest> {
 }
 
 /** A copy of `req` with headers set (replacing every same-named one), removed or appended, and other fields replaced. */
-function edit(req: SignedRequest, e: { set?: HeaderList; remove?: string[]; append?: HeaderList; method?: string; url?: string; body?: string }): SignedRequest {
+interface Edit {
+  set?: HeaderList;
+  remove?: string[];
+  append?: HeaderList;
+  method?: string;
+  url?: string;
+  body?: string;
+}
+
+function edit(req: SignedRequest, e: Edit): SignedRequest {
   const drop = new Set([...(e.remove ?? []), ...(e.set ?? []).map(([n]) => n)].map((n) => n.toLowerCase()));
   const pairs: HeaderList = [];
   for (let i = 0; i < req.rawHeaders.length; i += 2) if (!drop.has(req.rawHeaders[i]!.toLowerCase())) pairs.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
   pairs.push(...(e.set ?? []), ...(e.append ?? []));
   const headers: Record<string, string> = {};
   for (const [n, v] of pairs) headers[n.toLowerCase()] = headers[n.toLowerCase()] === undefined ? v : `${headers[n.toLowerCase()]}, ${v}`;
-  return { method: e.method ?? req.method, url: e.url ?? req.url, rawHeaders: pairs.flat(), headers, body: e.body === undefined ? req.body : Buffer.from(e.body) };
+  const body = e.body === undefined ? req.body : Buffer.from(e.body);
+  return { method: e.method ?? req.method, url: e.url ?? req.url, rawHeaders: pairs.flat(), headers, body };
 }
 
 function authWith(req: SignedRequest, rewrite: (auth: string) => string): SignedRequest {
@@ -88,10 +99,12 @@ describe("malformed or missing authentication", () => {
 
   test("another scheme, missing parameters, missing date, bad credential shape, bad X-Amz-Date", async () => {
     const req = await signed();
+    const need = (what: string) => `Authorization header requires ${what}.`;
     rejects(verifier(), edit(req, { set: [["Authorization", "Bearer abc"]] }), "IncompleteSignatureException",
-      "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter.");
-    rejects(verifier(), authWith(req, (a) => a.replace(/, Signature=\w+/, "")), "IncompleteSignatureException", "Authorization header requires 'Signature' parameter.");
-    rejects(verifier(), edit(req, { remove: ["x-amz-date"] }), "IncompleteSignatureException", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+      [need("'Credential' parameter"), need("'Signature' parameter"), need("'SignedHeaders' parameter")].join(" "));
+    rejects(verifier(), authWith(req, (a) => a.replace(/, Signature=\w+/, "")), "IncompleteSignatureException", need("'Signature' parameter"));
+    rejects(verifier(), edit(req, { remove: ["x-amz-date"] }), "IncompleteSignatureException",
+      need("existence of either a 'X-Amz-Date' or a 'Date' header"));
     rejects(verifier(), authWith(req, (a) => a.replace("/aws4_request", "")), "IncompleteSignatureException");
     rejects(verifier(), edit(req, { set: [["X-Amz-Date", "2026-11-22T10:10:10Z"]] }), "IncompleteSignatureException",
       "Date must be in ISO-8601 'basic format'. Got '2026-11-22T10:10:10Z'. See http://en.wikipedia.org/wiki/ISO_8601");
@@ -175,7 +188,9 @@ describe("tampering with a signed part", () => {
   }
 
   test("body, without x-amz-content-sha256 (botocore)", async () => {
-    const [s] = signWithBotocore([{ method: "POST", url: `http://127.0.0.1:${server.port}/`, body: BODY, credentials: CREDS, region: "us-east-1", service: "secretsmanager", signedAtMs: T }]);
+    const [s] = signWithBotocore([
+      { method: "POST", url: `http://127.0.0.1:${server.port}/`, body: BODY, credentials: CREDS, region: "us-east-1", service: "secretsmanager", signedAtMs: T },
+    ]);
     const req = await server.send("POST", s!.target, [["Host", `127.0.0.1:${server.port}`], ...s!.headers], BODY);
     assert.equal(req.headers["x-amz-content-sha256"], undefined);
     assert.equal(verifier().verify(req).principal, "alice");
@@ -194,8 +209,9 @@ describe("tampering with a signed part", () => {
 
 describe("signing key cache", () => {
   test("reused for the same day, re-derived for a new day, bounded", async () => {
-    const v = new SigV4Verifier<string>({ service: "secretsmanager", lookup: () => ({ secretAccessKey: CREDS.secretAccessKey, principal: "alice" }), now: () => now, signingKeyCacheSize: 1 });
     let now = T;
+    const lookup = () => ({ secretAccessKey: CREDS.secretAccessKey, principal: "alice" });
+    const v = new SigV4Verifier<string>({ service: "secretsmanager", lookup, now: () => now, signingKeyCacheSize: 1 });
     const day1 = await signed();
     v.verify(day1);
     v.verify(await signed({ at: T + 60_000 }));

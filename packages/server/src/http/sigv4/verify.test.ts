@@ -37,8 +37,19 @@ const cases: Case[] = [
   { name: "percent-encoded path", method: "GET", path: "/a%20b/%E2%82%AC/c%2Fd" },
   { name: "dot segments and double slashes", method: "GET", path: "/a/./b/../c//d/" },
   { name: "reserved characters in path", method: "GET", path: "/~user/a-b_c.d/e+f/g:h@i!$&'()*,;=" },
-  { name: "query: unsorted, repeated, spaces, plus, reserved, unicode, empty", method: "GET", path: "/q", query: [["b", "2"], ["a", "1"], ["a", "0"], ["sp", "a b"], ["plus", "a+b"], ["res", "/?#[]@!$&'()*+,;="], ["uni", "€ü"], ["empty", ""], ["tilde", "~x"]] },
-  { name: "extra headers with runs of spaces and tabs", method: "POST", path: "/", headers: [...JSON_HEADERS, ["X-Custom", "  a   b \t c  "], ["X-Mixed-Case", "Value  With   Runs"]], body: "{}" },
+  {
+    name: "query: unsorted, repeated, spaces, plus, reserved, unicode, empty",
+    method: "GET",
+    path: "/q",
+    query: [["b", "2"], ["a", "1"], ["a", "0"], ["sp", "a b"], ["plus", "a+b"], ["res", "/?#[]@!$&'()*+,;="], ["uni", "€ü"], ["empty", ""], ["tilde", "~x"]],
+  },
+  {
+    name: "extra headers with runs of spaces and tabs",
+    method: "POST",
+    path: "/",
+    headers: [...JSON_HEADERS, ["X-Custom", "  a   b \t c  "], ["X-Mixed-Case", "Value  With   Runs"]],
+    body: "{}",
+  },
   { name: "Host with mixed case and a port", method: "POST", path: "/", headers: [["Host", "KeyShift.Example:8443"], ...JSON_HEADERS], body: "{}" },
   { name: "empty body (GET)", method: "GET", path: "/" },
   { name: "empty body (POST)", method: "POST", path: "/", headers: JSON_HEADERS, body: "" },
@@ -47,7 +58,8 @@ const cases: Case[] = [
 ];
 
 function expected(c: Case): VerifiedRequest<string> {
-  const v: VerifiedRequest<string> = { accessKeyId: CREDS.accessKeyId, region: c.region ?? "us-east-1", service: "secretsmanager", signedAt: T, principal: "alice" };
+  const region = c.region ?? "us-east-1";
+  const v: VerifiedRequest<string> = { accessKeyId: CREDS.accessKeyId, region, service: "secretsmanager", signedAt: T, principal: "alice" };
   if (c.token) v.securityToken = TOKEN;
   return v;
 }
@@ -80,7 +92,8 @@ describe("requests signed by @smithy/signature-v4 (AWS SDK for JavaScript v3)", 
 });
 
 describe("requests signed by botocore (boto3, aws CLI)", () => {
-  const dupCase: Case = { name: "duplicate headers", method: "POST", path: "/", headers: [...JSON_HEADERS, ["X-Dup", "one"], ["X-Dup", "  two   three "], ["x-dup", "four"]], body: "{}" };
+  const dupHeaders: HeaderList = [["X-Dup", "one"], ["X-Dup", "  two   three "], ["x-dup", "four"]];
+  const dupCase: Case = { name: "duplicate headers", method: "POST", path: "/", headers: [...JSON_HEADERS, ...dupHeaders], body: "{}" };
   const all = [...cases, dupCase];
   let signed: { target: string; headers: HeaderList }[] = [];
   before(() => {

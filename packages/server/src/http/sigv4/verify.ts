@@ -41,6 +41,7 @@ export interface VerifiedRequest<P> {
   principal: P;
 }
 
+/** How a verifier is set up: the service it serves, where keys come from, and its limits. */
 export interface SigV4VerifierOptions<P> {
   /** The service name the credential scope must name, e.g. "secretsmanager". */
   service: string;

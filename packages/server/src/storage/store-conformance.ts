@@ -1,0 +1,298 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { describe, test, before, after } from "node:test";
+import type { Sealed } from "../crypto/envelope.js";
+import type { SecretRecord } from "../secrets/records.js";
+import { StoreConflict, type Store } from "./store.js";
+
+export interface StoreFixture {
+  store: Store;
+  /** Closes and opens the same store again (durability). */
+  reopen(): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+const sealed = (tag: string, keyId = "mk-1"): Sealed => ({ keyId, wrappedKey: Buffer.from(`wrapped-${tag}`), ciphertext: Buffer.from(`ct-${tag}`) });
+
+function secret(p: Partial<SecretRecord> = {}): SecretRecord {
+  const uid = p.uid ?? randomUUID();
+  const name = p.name ?? `s-${uid.slice(0, 8)}`;
+  return {
+    uid, accountId: "111111111111", region: "us-east-1", name, arn: `arn:aws:secretsmanager:us-east-1:111111111111:secret:${name}-${uid.slice(0, 6)}`,
+    createdAt: 1_000, lastChangedAt: 1_000, revision: 1, ...p,
+  };
+}
+
+async function conflictKind(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof StoreConflict, `expected StoreConflict, got ${String(e)}`);
+    return e.kind;
+  }
+  assert.fail("expected a StoreConflict");
+}
+
+/**
+ * The conformance suite every Store backend runs unchanged (sqlite-store.test.ts, and the
+ * PostgreSQL store later). It pins the contract of store.ts: atomic commits, conflicts as
+ * StoreConflict, ordering, paging, cascades, compare-and-set, durability across reopen.
+ */
+export function storeConformance(name: string, open: () => Promise<StoreFixture>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let f: StoreFixture;
+    let store: Store;
+    before(async () => {
+      f = await open();
+      store = f.store;
+    });
+    after(async () => f.cleanup());
+
+    test("a secret round-trips with every metadata field", async () => {
+      const s = secret({
+        description: "d", kmsKeyId: "k", type: "t", owningService: "o", lastAccessedAt: 86_400_000, deletedAt: 5, deletionDate: 6,
+        rotationEnabled: true, rotationLambdaArn: "arn:aws:lambda:us-east-1:1:function:f", rotationRules: { AutomaticallyAfterDays: 3 },
+        lastRotatedAt: 7, nextRotationAt: 8, tags: [{ Key: "a", Value: "b" }], resourcePolicy: "{}", primaryUid: "p", primaryRegion: "eu-west-1",
+        replicas: [{ Region: "eu-west-1", Status: "InSync", replicaUid: "r" }],
+      });
+      await store.commit([{ op: "insertSecret", secret: s }]);
+      assert.deepEqual(await store.getSecretByUid(s.uid), s);
+      assert.deepEqual(await store.getSecretByArn(s.arn), s);
+      assert.deepEqual(await store.getSecretByName(s.accountId, s.region, s.name), s);
+      assert.equal(await store.getSecretByName(s.accountId, "eu-west-1", s.name), undefined);
+      assert.equal(await store.getSecretByName("222222222222", s.region, s.name), undefined);
+    });
+
+    test("Tags: [] stays distinct from no tags", async () => {
+      const a = secret({ tags: [] });
+      const b = secret();
+      await store.commit([{ op: "insertSecret", secret: a }, { op: "insertSecret", secret: b }]);
+      assert.deepEqual((await store.getSecretByUid(a.uid))!.tags, []);
+      assert.equal((await store.getSecretByUid(b.uid))!.tags, undefined);
+    });
+
+    test("names are unique per account and region only", async () => {
+      const s = secret();
+      await store.commit([{ op: "insertSecret", secret: s }]);
+      assert.equal(await conflictKind(store.commit([{ op: "insertSecret", secret: secret({ name: s.name }) }])), "name");
+      await store.commit([{ op: "insertSecret", secret: secret({ name: s.name, region: "eu-west-1", arn: `${s.arn}-eu` }) }]);
+      await store.commit([{ op: "insertSecret", secret: secret({ name: s.name, accountId: "222222222222", arn: `${s.arn}-other` }) }]);
+    });
+
+    test("updateSecret is compare-and-set on the revision", async () => {
+      const s = secret();
+      await store.commit([{ op: "insertSecret", secret: s }]);
+      await store.commit([{ op: "updateSecret", secret: { ...s, description: "x", revision: 2 } }]);
+      assert.equal(await conflictKind(store.commit([{ op: "updateSecret", secret: { ...s, description: "stale", revision: 2 } }])), "revision");
+      const now = await store.getSecretByUid(s.uid);
+      assert.equal(now!.description, "x");
+      assert.equal(now!.revision, 2);
+      assert.equal(await conflictKind(store.commit([{ op: "updateSecret", secret: secret({ revision: 2 }) }])), "revision");
+    });
+
+    test("a commit is atomic: a failing change undoes the earlier ones", async () => {
+      const s = secret();
+      await store.commit([{ op: "insertSecret", secret: s }]);
+      await conflictKind(
+        store.commit([
+          { op: "insertVersion", secretUid: s.uid, versionId: "v1", createdAt: 1, kind: "string", sealed: sealed("1") },
+          { op: "setStage", secretUid: s.uid, stage: "AWSCURRENT", versionId: "v1" },
+          { op: "updateSecret", secret: { ...s, revision: 9 } },
+        ]),
+      );
+      assert.deepEqual(await store.listVersions(s.uid), []);
+      assert.equal(await store.getVersionByStage(s.uid, "AWSCURRENT"), undefined);
+    });
+
+    test("versions: insert, read by id and stage, duplicate ids, placeholder, value set later", async () => {
+      const s = secret();
+      await store.commit([
+        { op: "insertSecret", secret: s },
+        { op: "insertVersion", secretUid: s.uid, versionId: "v1", createdAt: 10, kind: "string", sealed: sealed("1") },
+        { op: "insertVersion", secretUid: s.uid, versionId: "v2", createdAt: 20, kind: "binary", sealed: sealed("2") },
+        { op: "insertVersion", secretUid: s.uid, versionId: "p", createdAt: 30 },
+        { op: "setStage", secretUid: s.uid, stage: "ZED", versionId: "v1" },
+        { op: "setStage", secretUid: s.uid, stage: "AWSCURRENT", versionId: "v1" },
+        { op: "setStage", secretUid: s.uid, stage: "AWSPENDING", versionId: "p" },
+      ]);
+      const v1 = await store.getVersion(s.uid, "v1");
+      assert.deepEqual(v1, { versionId: "v1", createdAt: 10, stages: ["AWSCURRENT", "ZED"], keyId: "mk-1", kind: "string", sealed: sealed("1") });
+      assert.deepEqual((await store.getVersionByStage(s.uid, "AWSCURRENT"))?.versionId, "v1");
+      const p = await store.getVersionByStage(s.uid, "AWSPENDING");
+      assert.equal(p?.sealed, undefined);
+      assert.equal(p?.kind, undefined);
+      assert.equal(await conflictKind(store.commit([{ op: "insertVersion", secretUid: s.uid, versionId: "v1", createdAt: 40 }])), "version");
+      await store.commit([{ op: "setVersionValue", secretUid: s.uid, versionId: "p", kind: "string", sealed: sealed("p") }]);
+      assert.deepEqual((await store.getVersion(s.uid, "p"))?.sealed, sealed("p"));
+      assert.equal(await conflictKind(store.commit([{ op: "setVersionValue", secretUid: s.uid, versionId: "nope", kind: "string", sealed: sealed("x") }])), "missing");
+      assert.deepEqual(
+        (await store.listVersions(s.uid)).map((v) => [v.versionId, v.stages]),
+        [["v1", ["AWSCURRENT", "ZED"]], ["v2", []], ["p", ["AWSPENDING"]]],
+      );
+    });
+
+    test("labels: move, remove, refuse a missing version, delete a version with its labels", async () => {
+      const s = secret();
+      await store.commit([
+        { op: "insertSecret", secret: s },
+        { op: "insertVersion", secretUid: s.uid, versionId: "a", createdAt: 1, kind: "string", sealed: sealed("a") },
+        { op: "insertVersion", secretUid: s.uid, versionId: "b", createdAt: 2, kind: "string", sealed: sealed("b") },
+        { op: "setStage", secretUid: s.uid, stage: "AWSCURRENT", versionId: "a" },
+        { op: "setStage", secretUid: s.uid, stage: "X", versionId: "b" },
+      ]);
+      await store.commit([{ op: "setStage", secretUid: s.uid, stage: "AWSCURRENT", versionId: "b" }, { op: "setStage", secretUid: s.uid, stage: "X", versionId: null }]);
+      assert.deepEqual((await store.getVersion(s.uid, "b"))?.stages, ["AWSCURRENT"]);
+      assert.deepEqual((await store.getVersion(s.uid, "a"))?.stages, []);
+      assert.equal(await conflictKind(store.commit([{ op: "setStage", secretUid: s.uid, stage: "Y", versionId: "zzz" }])), "missing");
+      await store.commit([{ op: "deleteVersion", secretUid: s.uid, versionId: "b" }]);
+      assert.equal(await store.getVersionByStage(s.uid, "AWSCURRENT"), undefined);
+      assert.deepEqual((await store.listVersions(s.uid)).map((v) => v.versionId), ["a"]);
+    });
+
+    test("stagesBySecret answers many secrets at once", async () => {
+      const list = [secret(), secret(), secret()];
+      await store.commit(list.flatMap((s, i) => [
+        { op: "insertSecret" as const, secret: s },
+        { op: "insertVersion" as const, secretUid: s.uid, versionId: `v${i}`, createdAt: 1, kind: "string" as const, sealed: sealed(`${i}`) },
+        { op: "setStage" as const, secretUid: s.uid, stage: "AWSCURRENT", versionId: `v${i}` },
+        { op: "setStage" as const, secretUid: s.uid, stage: "B", versionId: `v${i}` },
+      ]));
+      const m = await store.stagesBySecret(list.map((s) => s.uid));
+      for (const [i, s] of list.entries()) assert.deepEqual(m.get(s.uid)?.get(`v${i}`), ["AWSCURRENT", "B"]);
+      assert.equal((await store.stagesBySecret(["none"])).size, 0);
+    });
+
+    test("deleteSecret removes its versions and labels", async () => {
+      const s = secret();
+      await store.commit([
+        { op: "insertSecret", secret: s },
+        { op: "insertVersion", secretUid: s.uid, versionId: "v", createdAt: 1, kind: "string", sealed: sealed("v") },
+        { op: "setStage", secretUid: s.uid, stage: "AWSCURRENT", versionId: "v" },
+      ]);
+      await store.commit([{ op: "deleteSecret", uid: s.uid }]);
+      assert.equal(await store.getSecretByUid(s.uid), undefined);
+      assert.deepEqual(await store.listVersions(s.uid), []);
+      assert.equal(await store.getVersionByStage(s.uid, "AWSCURRENT"), undefined);
+      await store.commit([{ op: "insertSecret", secret: { ...s, uid: randomUUID(), arn: `${s.arn}x` } }]);
+    });
+
+    test("listSecrets pages in every order, scoped to account and region, deleted on request", async () => {
+      const account = "333333333333";
+      const made: SecretRecord[] = [];
+      for (let i = 0; i < 25; i++) {
+        made.push(secret({ accountId: account, name: `n${String((i * 7) % 25).padStart(2, "0")}`, createdAt: 1000 + (i % 5), lastChangedAt: 5000 - i, ...(i % 3 === 0 ? { lastAccessedAt: i * 10 } : {}), ...(i === 4 ? { deletedAt: 1, deletionDate: 2 } : {}) }));
+      }
+      made.push(secret({ accountId: account, region: "eu-west-1" }), secret({ accountId: "444444444444" }));
+      await store.commit(made.map((s) => ({ op: "insertSecret" as const, secret: s })));
+      const key = (s: SecretRecord, by: string): string | number =>
+        by === "created-date" ? s.createdAt : by === "last-changed-date" ? s.lastChangedAt : by === "last-accessed-date" ? (s.lastAccessedAt ?? 0) : s.name;
+      for (const sortBy of ["created-date", "last-changed-date", "last-accessed-date", "name"] as const) {
+        for (const order of ["asc", "desc"] as const) {
+          for (const includeDeleted of [false, true]) {
+            const expected = made
+              .filter((s) => s.accountId === account && s.region === "us-east-1" && (includeDeleted || s.deletedAt === undefined))
+              .sort((a, b) => {
+                const ka = key(a, sortBy), kb = key(b, sortBy);
+                const c = ka < kb ? -1 : ka > kb ? 1 : a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0;
+                return order === "asc" ? c : -c;
+              })
+              .map((s) => s.uid);
+            const got: string[] = [];
+            let afterPos: { key: string | number | null; uid: string } | undefined;
+            for (;;) {
+              const page = await store.listSecrets({ accountId: account, region: "us-east-1", includeDeleted, sortBy, order, limit: 4, ...(afterPos ? { after: afterPos } : {}) });
+              got.push(...page.map((s) => s.uid));
+              if (page.length < 4) break;
+              const last = page[page.length - 1]!;
+              afterPos = { key: key(last, sortBy), uid: last.uid };
+            }
+            assert.deepEqual(got, expected, `${sortBy} ${order} deleted=${includeDeleted}`);
+          }
+        }
+      }
+    });
+
+    test("purge candidates are the secrets whose deletion date has passed", async () => {
+      const due = secret({ deletedAt: 1, deletionDate: 100 });
+      const later = secret({ deletedAt: 1, deletionDate: 10_000_000_000 });
+      await store.commit([{ op: "insertSecret", secret: due }, { op: "insertSecret", secret: later }]);
+      const uids = (await store.listSecretsDueForPurge(1000, 100)).map((s) => s.uid);
+      assert.ok(uids.includes(due.uid));
+      assert.ok(!uids.includes(later.uid));
+    });
+
+    test("access times only move forward", async () => {
+      const s = secret();
+      await store.commit([{ op: "insertSecret", secret: s }, { op: "insertVersion", secretUid: s.uid, versionId: "v", createdAt: 1, kind: "string", sealed: sealed("v") }]);
+      await store.touchSecretAccess(s.uid, 200);
+      await store.touchSecretAccess(s.uid, 100);
+      await store.touchVersionAccess(s.uid, "v", 300);
+      await store.touchVersionAccess(s.uid, "v", 100);
+      assert.equal((await store.getSecretByUid(s.uid))!.lastAccessedAt, 200);
+      assert.equal((await store.getVersion(s.uid, "v"))!.lastAccessedAt, 300);
+      assert.equal((await store.getSecretByUid(s.uid))!.revision, 1, "a touch is not a revision");
+    });
+
+    test("accounts, access keys and meta", async () => {
+      await store.insertAccount({ id: "555555555555", name: "n", createdAt: 1 });
+      assert.deepEqual(await store.getAccount("555555555555"), { id: "555555555555", name: "n", createdAt: 1 });
+      assert.ok((await store.listAccounts()).some((a) => a.id === "555555555555"));
+      const k = { accessKeyId: `KSAK${randomUUID().slice(0, 8)}`, accountId: "555555555555", userName: "u", status: "Active" as const, createdAt: 2, sealedSecret: sealed("k") };
+      await store.insertAccessKey(k);
+      assert.deepEqual(await store.getAccessKey(k.accessKeyId), k);
+      await store.touchAccessKey(k.accessKeyId, 99);
+      assert.equal((await store.getAccessKey(k.accessKeyId))!.lastUsedAt, 99);
+      assert.deepEqual((await store.listAccessKeys("555555555555")).map((x) => x.accessKeyId), [k.accessKeyId]);
+      assert.equal(await store.deleteAccessKey(k.accessKeyId), true);
+      assert.equal(await store.deleteAccessKey(k.accessKeyId), false);
+      assert.equal(await store.getMeta("m"), undefined);
+      await store.setMeta("m", "1");
+      await store.setMeta("m", "2");
+      assert.equal(await store.getMeta("m"), "2");
+    });
+
+    test("wrapped keys are listed by master key and replaced with compare-and-set", async () => {
+      await store.insertAccount({ id: "666666666666", name: "w", createdAt: 1 });
+      const s = secret({ accountId: "666666666666" });
+      await store.commit([
+        { op: "insertSecret", secret: s },
+        { op: "insertVersion", secretUid: s.uid, versionId: "v", createdAt: 1, kind: "string", sealed: sealed("v", "mk-old") },
+        { op: "insertVersion", secretUid: s.uid, versionId: "p", createdAt: 2 },
+      ]);
+      await store.insertAccessKey({ accessKeyId: "KSAKWRAPTEST0000", accountId: "666666666666", userName: "u", status: "Active", createdAt: 1, sealedSecret: sealed("k", "mk-old") });
+      const refs = (await store.listWrappedKeysNotUnder("mk-new", 1000)).filter((r) => r.sealed.keyId === "mk-old");
+      assert.equal(refs.length, 2);
+      const v = refs.find((r) => r.table === "versions")!;
+      assert.deepEqual(v.bind, ["666666666666", s.uid, "v"]);
+      const next: Sealed = { keyId: "mk-new", wrappedKey: Buffer.from("new"), ciphertext: v.sealed.ciphertext };
+      assert.equal(await store.replaceWrappedKey(v, next), true);
+      assert.equal(await store.replaceWrappedKey(v, next), false, "second replace sees the key already changed");
+      assert.deepEqual((await store.getVersion(s.uid, "v"))!.sealed, next);
+      const k = refs.find((r) => r.table === "access_keys")!;
+      assert.equal(await store.replaceWrappedKey(k, { ...next, ciphertext: k.sealed.ciphertext }), true);
+      assert.equal((await store.getAccessKey("KSAKWRAPTEST0000"))!.sealedSecret.keyId, "mk-new");
+      assert.equal((await store.listWrappedKeysNotUnder("mk-new", 1000)).filter((r) => r.sealed.keyId === "mk-old").length, 0);
+    });
+
+    test("concurrent writers of one revision: exactly one wins", async () => {
+      const s = secret();
+      await store.commit([{ op: "insertSecret", secret: s }]);
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) => store.commit([{ op: "updateSecret", secret: { ...s, description: `w${i}`, revision: 2 } }])),
+      );
+      assert.equal(results.filter((r) => r.status === "fulfilled").length, 1);
+      for (const r of results) if (r.status === "rejected") assert.ok(r.reason instanceof StoreConflict);
+    });
+
+    test("committed data survives closing and reopening", async () => {
+      const s = secret();
+      await store.commit([
+        { op: "insertSecret", secret: s },
+        { op: "insertVersion", secretUid: s.uid, versionId: "v", createdAt: 1, kind: "string", sealed: sealed("durable") },
+        { op: "setStage", secretUid: s.uid, stage: "AWSCURRENT", versionId: "v" },
+      ]);
+      store = await f.reopen();
+      assert.deepEqual((await store.getVersionByStage(s.uid, "AWSCURRENT"))?.sealed, sealed("durable"));
+    });
+  });
+}
