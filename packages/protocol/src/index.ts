@@ -9,3 +9,4 @@ export type * from "./model.generated.js";
 
 /** The 23 operations of the service, as they appear after `secretsmanager.` in X-Amz-Target. */
 export type OperationName = keyof typeof import("./model.generated.js").operations;
+export * from "./sign-request.js";

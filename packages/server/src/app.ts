@@ -13,8 +13,9 @@ import { AccountBoundaryAuthorizer } from "./iam/authorizer.js";
 import { bootstrap } from "./iam/bootstrap.js";
 import type { Principal } from "./iam/principal.js";
 import { startPurgeJob } from "./lifecycle/purge.js";
+import { AccessTracker } from "./secrets/access-tracker.js";
 import type { SecretsDeps } from "./secrets/context.js";
-import { storeFromConfig } from "./storage/store-from-config.js";
+import { servingStoreFromConfig } from "./storage/store-from-config.js";
 import type { Store } from "./storage/store.js";
 
 export interface App {
@@ -48,7 +49,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   ensurePrivateDir(config.dataDir);
   const { provider, created } = keyProviderFromConfig(config, true);
   if (created) logger.info({ keyProvider: provider.name }, "created master key");
-  const store = await storeFromConfig(config);
+  const store = await servingStoreFromConfig(config);
   const envelope = new Envelope(provider);
   const boot = await bootstrap(store, envelope, {
     dataDir: config.dataDir,
@@ -58,7 +59,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     ...(config.bootstrap.secretAccessKey ? { secretAccessKey: config.bootstrap.secretAccessKey } : {}),
   });
 
-  const deps: SecretsDeps = { store, envelope, authz: new AccountBoundaryAuthorizer(), clock };
+  const access = new AccessTracker(store, 1000, (e) => logger.error({ err: e }, "recording access times failed"));
+  const deps: SecretsDeps = { store, envelope, authz: new AccountBoundaryAuthorizer(), clock, access };
   const keys = new AccessKeyDirectory(store, envelope, clock);
   const verifier = new SigV4Verifier<Principal>({ service: "secretsmanager", lookup: (id) => keys.peek(id), now: clock });
   const dispatcher = new AwsJsonDispatcher({
@@ -112,6 +114,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         });
         server.closeIdleConnections();
       });
+      await access.close();
       await store.close();
     })());
 

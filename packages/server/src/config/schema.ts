@@ -39,6 +39,13 @@ export const configSchema = z
       })
       .strict()
       .default({ maxBodyBytes: 1024 * 1024, requestTimeoutMs: 60_000 }),
+    cache: z
+      .object({
+        /** Secrets whose metadata and current versions (still encrypted) the server keeps in memory; 0 turns the cache off. */
+        maxSecrets: z.number().int().min(0).default(50_000),
+      })
+      .strict()
+      .default({ maxSecrets: 50_000 }),
     /** How often the background job purges secrets whose recovery window has ended. */
     purgeIntervalSeconds: z.number().int().min(1).default(60),
     log: z

@@ -2,6 +2,7 @@ import type { Envelope } from "../crypto/envelope.js";
 import type { Authorizer } from "../iam/authorizer.js";
 import type { Principal } from "../iam/principal.js";
 import type { Store } from "../storage/store.js";
+import type { AccessTracker } from "./access-tracker.js";
 
 /** What an operation knows about the call it serves. */
 export interface RequestContext {
@@ -21,4 +22,6 @@ export interface SecretsDeps {
   authz: Authorizer;
   /** ms since the epoch; injectable so that recovery windows and version purges can be tested. */
   clock: () => number;
+  /** Records LastAccessedDate off the read path. */
+  access: AccessTracker;
 }

@@ -224,10 +224,9 @@ export function storeConformance(name: string, open: () => Promise<StoreFixture>
     test("access times only move forward", async () => {
       const s = secret();
       await store.commit([{ op: "insertSecret", secret: s }, { op: "insertVersion", secretUid: s.uid, versionId: "v", createdAt: 1, kind: "string", sealed: sealed("v") }]);
-      await store.touchSecretAccess(s.uid, 200);
-      await store.touchSecretAccess(s.uid, 100);
-      await store.touchVersionAccess(s.uid, "v", 300);
-      await store.touchVersionAccess(s.uid, "v", 100);
+      await store.recordAccess({ secrets: [{ uid: s.uid, day: 200 }], versions: [{ secretUid: s.uid, versionId: "v", day: 300 }] });
+      await store.recordAccess({ secrets: [{ uid: s.uid, day: 100 }], versions: [{ secretUid: s.uid, versionId: "v", day: 100 }] });
+      await store.recordAccess({ secrets: [{ uid: "missing", day: 100 }], versions: [] });
       assert.equal((await store.getSecretByUid(s.uid))!.lastAccessedAt, 200);
       assert.equal((await store.getVersion(s.uid, "v"))!.lastAccessedAt, 300);
       assert.equal((await store.getSecretByUid(s.uid))!.revision, 1, "a touch is not a revision");

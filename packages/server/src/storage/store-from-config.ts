@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { Config } from "../config/schema.js";
 import { SqliteStore } from "./sqlite/sqlite-store.js";
+import { CachingStore } from "./caching-store.js";
 import type { Store } from "./store.js";
 
 export function sqlitePath(config: Config): string {
@@ -10,7 +11,16 @@ export function sqlitePath(config: Config): string {
 /** Opens the configured store and runs its migrations. */
 export async function storeFromConfig(config: Config): Promise<Store> {
   const url = config.store.url;
-  if (url === "sqlite") return new SqliteStore({ path: sqlitePath(config), synchronous: config.store.sqliteSynchronous });
-  if (url.startsWith("sqlite:")) return new SqliteStore({ path: url.slice("sqlite:".length), synchronous: config.store.sqliteSynchronous });
+  if (url === "sqlite" || url.startsWith("sqlite:")) {
+    return new SqliteStore({ path: url === "sqlite" ? sqlitePath(config) : url.slice("sqlite:".length), synchronous: config.store.sqliteSynchronous });
+  }
   throw new Error(`unsupported store ${url.replace(/\/\/[^@]*@/, "//***@")}: this build has the embedded SQLite store`);
+}
+
+/** The server's store: the configured backend behind the read cache of the GetSecretValue path. */
+export async function servingStoreFromConfig(config: Config): Promise<Store> {
+  const inner = await storeFromConfig(config);
+  if (config.cache.maxSecrets === 0) return inner;
+  const stamp = inner instanceof SqliteStore ? () => inner.dataVersion() : undefined;
+  return new CachingStore(inner, { maxSecrets: config.cache.maxSecrets, ...(stamp ? { externalStamp: stamp } : {}) });
 }

@@ -40,6 +40,11 @@ export interface SecretPageQuery {
   limit: number;
 }
 
+export interface AccessBatch {
+  secrets: { uid: string; day: number }[];
+  versions: { secretUid: string; versionId: string; day: number }[];
+}
+
 /** A data key wrapped under a master key, wherever it is stored; for master-key rotation. */
 export interface WrappedKeyRef {
   table: "versions" | "access_keys";
@@ -78,9 +83,11 @@ export interface Store {
   getVersion(secretUid: string, versionId: string): Promise<VersionRecord | undefined>;
   getVersionByStage(secretUid: string, stage: string): Promise<VersionRecord | undefined>;
 
-  /** Records a read at day resolution; cheap, outside revision checks. */
-  touchSecretAccess(uid: string, day: number): Promise<void>;
-  touchVersionAccess(secretUid: string, versionId: string, day: number): Promise<void>;
+  /**
+   * Records reads at day resolution, many at once in one transaction, outside revision checks;
+   * an access time only moves forward.
+   */
+  recordAccess(batch: AccessBatch): Promise<void>;
 
   insertAccount(a: AccountRecord): Promise<void>;
   getAccount(id: string): Promise<AccountRecord | undefined>;

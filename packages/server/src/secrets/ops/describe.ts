@@ -8,6 +8,7 @@ import { decodeToken, encodeToken } from "../page-token.js";
 
 /** DescribeSecret: metadata only, also for a secret scheduled for deletion. */
 export async function describeSecret(deps: SecretsDeps, ctx: RequestContext, input: DescribeSecretRequest): Promise<DescribeSecretResponse> {
+  await deps.access.flush();
   const s = await requireSecret(deps, ctx, input.SecretId, "DescribeSecret");
   const versions = await deps.store.listVersions(versionOwner(s));
   return describeView(s, versions, primaryRegionOf(s));
@@ -15,6 +16,7 @@ export async function describeSecret(deps: SecretsDeps, ctx: RequestContext, inp
 
 /** ListSecretVersionIds: oldest first; versions without labels only with IncludeDeprecated. */
 export async function listSecretVersionIds(deps: SecretsDeps, ctx: RequestContext, input: ListSecretVersionIdsRequest): Promise<ListSecretVersionIdsResponse> {
+  await deps.access.flush();
   const s = await requireSecret(deps, ctx, input.SecretId, "ListSecretVersionIds");
   const all = (await deps.store.listVersions(versionOwner(s))).filter((v) => input.IncludeDeprecated === true || v.stages.length > 0);
   const start = input.NextToken !== undefined ? offsetFrom(input.NextToken, s.uid) : 0;

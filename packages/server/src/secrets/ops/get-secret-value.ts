@@ -8,8 +8,8 @@ import { openValue, valueOutput, versionOwner } from "../values.js";
 
 /**
  * GetSecretValue: AWSCURRENT unless a VersionId and/or VersionStage is given (they must agree).
- * Records the access at day resolution (LastAccessedDate), writing at most once a day per secret
- * and version, so reads stay reads.
+ * Notes the access at day resolution (LastAccessedDate) for the AccessTracker to write in the
+ * background, so that reads stay reads.
  */
 export async function getSecretValue(deps: SecretsDeps, ctx: RequestContext, input: GetSecretValueRequest): Promise<GetSecretValueResponse> {
   const secret = await requireSecret(deps, ctx, input.SecretId, "GetSecretValue", {
@@ -38,8 +38,9 @@ export async function readValue(deps: SecretsDeps, secret: SecretRecord, version
     throw new ServiceError("ResourceNotFoundException", versionId !== undefined ? messages.versionNotFound(versionId) : messages.stageNotFound(stage ?? AWSCURRENT));
   }
   const day = startOfUtcDay(deps.clock());
-  if (secret.lastAccessedAt === undefined || secret.lastAccessedAt < day) await deps.store.touchSecretAccess(secret.uid, day);
-  if (v.lastAccessedAt === undefined || v.lastAccessedAt < day) await deps.store.touchVersionAccess(owner, v.versionId, day);
+  if (secret.lastAccessedAt === undefined || secret.lastAccessedAt < day || v.lastAccessedAt === undefined || v.lastAccessedAt < day) {
+    deps.access.note(secret.uid, owner, v.versionId, day);
+  }
   return {
     ARN: secret.arn,
     Name: secret.name,

@@ -67,6 +67,7 @@ export async function findSecrets(
 
 export async function listSecrets(deps: SecretsDeps, ctx: RequestContext, input: ListSecretsRequest): Promise<ListSecretsResponse> {
   authorizeOn(deps, ctx, "ListSecrets", "*", undefined);
+  await deps.access.flush();
   const page = await findSecrets(deps, ctx, {
     max: input.MaxResults ?? 100,
     includeDeleted: input.IncludePlannedDeletion === true,

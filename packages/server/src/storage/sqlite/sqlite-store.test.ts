@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { tempDir } from "../../testing/harness.js";
 import { storeConformance } from "../store-conformance.js";
 import { SqliteStore } from "./sqlite-store.js";
+import { CachingStore } from "../caching-store.js";
 
 storeConformance("sqlite", async () => {
   const dir = tempDir();
@@ -47,5 +48,46 @@ test("migrations run once; reopening an existing database keeps its data", async
   const b = new SqliteStore({ path });
   assert.equal(await b.getMeta("k"), "v");
   await b.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+storeConformance("sqlite behind the read cache", async () => {
+  const dir = tempDir();
+  const path = join(dir, "keyshift.db");
+  const make = () => {
+    const inner = new SqliteStore({ path });
+    return { inner, store: new CachingStore(inner, { maxSecrets: 3, externalStamp: () => inner.dataVersion(), externalCheckMs: 0 }) };
+  };
+  let cur = make();
+  return {
+    store: cur.store,
+    reopen: async () => {
+      await cur.store.close();
+      cur = make();
+      return cur.store;
+    },
+    cleanup: async () => {
+      await cur.store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+test("the read cache sees commits made by another process (another connection)", async () => {
+  const dir = tempDir();
+  const path = join(dir, "k.db");
+  const a = new SqliteStore({ path });
+  const cached = new CachingStore(a, { maxSecrets: 100, externalStamp: () => a.dataVersion(), externalCheckMs: 0 });
+  const other = new SqliteStore({ path });
+  const s = { uid: "u1", accountId: "111111111111", region: "us-east-1", name: "n", arn: "arn:aws:secretsmanager:us-east-1:111111111111:secret:n-abcdef", createdAt: 1, lastChangedAt: 1, revision: 1 };
+  const sealed = (t: string) => ({ keyId: "k", wrappedKey: Buffer.from(t), ciphertext: Buffer.from(t) });
+  await cached.commit([{ op: "insertSecret", secret: s }, { op: "insertVersion", secretUid: "u1", versionId: "v1", createdAt: 1, kind: "string", sealed: sealed("1") }, { op: "setStage", secretUid: "u1", stage: "AWSCURRENT", versionId: "v1" }]);
+  assert.equal((await cached.getSecretByName(s.accountId, s.region, "n"))?.revision, 1);
+  assert.equal((await cached.getVersionByStage("u1", "AWSCURRENT"))?.versionId, "v1");
+  await other.commit([{ op: "insertVersion", secretUid: "u1", versionId: "v2", createdAt: 2, kind: "string", sealed: sealed("2") }, { op: "setStage", secretUid: "u1", stage: "AWSCURRENT", versionId: "v2" }, { op: "updateSecret", secret: { ...s, revision: 2, description: "elsewhere" } }]);
+  assert.equal((await cached.getVersionByStage("u1", "AWSCURRENT"))?.versionId, "v2");
+  assert.equal((await cached.getSecretByArn(s.arn))?.description, "elsewhere");
+  await other.close();
+  await cached.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -3,13 +3,17 @@ import { closeSync, openSync } from "node:fs";
 import type { Sealed } from "../../crypto/envelope.js";
 import { bindings } from "../../crypto/bindings.js";
 import type { AccessKeyRecord, AccountRecord, SecretRecord, VersionMeta, VersionRecord, ValueKind } from "../../secrets/records.js";
-import { StoreConflict, type Change, type SecretPageQuery, type Store, type WrappedKeyRef } from "../store.js";
+import { StoreConflict, type AccessBatch, type Change, type SecretPageQuery, type Store, type WrappedKeyRef } from "../store.js";
 import { sqliteMigrations } from "./migrations.js";
 
 export interface SqliteStoreOptions {
   /** Database file, or ":memory:". */
   path: string;
   synchronous?: "full" | "normal";
+  /** Page cache, MiB (default 64). */
+  cacheMiB?: number;
+  /** Memory-mapped I/O window, MiB (default 1024). */
+  mmapMiB?: number;
 }
 
 interface SecretRow {
@@ -107,6 +111,10 @@ export class SqliteStore implements Store {
     this.db.pragma(`synchronous = ${opts.synchronous ?? "full"}`);
     this.db.pragma("busy_timeout = 10000");
     this.db.pragma("foreign_keys = ON");
+    // Reads are the hot path: keep the working set in the page cache and map the file instead of
+    // paying a pread syscall per page.
+    this.db.pragma(`cache_size = -${(opts.cacheMiB ?? 64) * 1024}`);
+    this.db.pragma(`mmap_size = ${(opts.mmapMiB ?? 1024) * 1024 * 1024}`);
     this.migrate();
     const p = (sql: string) => this.db.prepare(sql);
     this.stmt = {
@@ -143,6 +151,7 @@ export class SqliteStore implements Store {
       deleteAccessKey: p(`DELETE FROM access_keys WHERE access_key_id=?`),
       touchAccessKey: p(`UPDATE access_keys SET last_used_at=? WHERE access_key_id=?`),
       getMeta: p(`SELECT value FROM meta WHERE key=?`),
+      dataVersion: p(`PRAGMA data_version`),
       setMeta: p(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
       staleVersionKeys: p(`SELECT v.secret_uid, v.version_id, v.key_id, v.wrapped_key, v.ciphertext, s.account_id FROM versions v JOIN secrets s ON s.uid = v.secret_uid
         WHERE v.key_id IS NOT NULL AND v.key_id <> ? LIMIT ?`),
@@ -282,11 +291,11 @@ export class SqliteStore implements Store {
     return r && toVersion(r);
   }
 
-  async touchSecretAccess(uid: string, day: number): Promise<void> {
-    this.stmt.touchSecret!.run(day, uid, day);
-  }
-  async touchVersionAccess(secretUid: string, versionId: string, day: number): Promise<void> {
-    this.stmt.touchVersion!.run(day, secretUid, versionId, day);
+  async recordAccess(batch: AccessBatch): Promise<void> {
+    this.db.transaction(() => {
+      for (const s of batch.secrets) this.stmt.touchSecret!.run(s.day, s.uid, s.day);
+      for (const v of batch.versions) this.stmt.touchVersion!.run(v.day, v.secretUid, v.versionId, v.day);
+    })();
   }
 
   async insertAccount(a: AccountRecord): Promise<void> {
@@ -350,6 +359,11 @@ export class SqliteStore implements Store {
       return this.stmt.replaceVersionKey!.run(next.keyId, next.wrappedKey, ref.id[0], ref.id[1], ref.sealed.keyId, ref.sealed.wrappedKey).changes === 1;
     }
     return this.stmt.replaceAccessKeyKey!.run(next.keyId, next.wrappedKey, ref.id[0], ref.sealed.keyId, ref.sealed.wrappedKey).changes === 1;
+  }
+
+  /** Changes whenever another connection (another process) commits to the file. */
+  dataVersion(): number {
+    return this.stmt.dataVersion!.pluck().get() as number;
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
+import { signRequest } from "@keyshift/protocol";
+import { loadConfig } from "../config/load.js";
+import { CLI, TEST_ACCOUNT, TEST_KEY_ID, TEST_SECRET, tempDir } from "../testing/harness.js";
+import { rawRequest, runLoad, type LoadResult } from "./load-generator.js";
+import { seedSecrets } from "./seed.js";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const SECRETS = Number(process.env.BENCH_SECRETS ?? 10_000);
+const VALUE_BYTES = 1024;
+const creds = { accessKeyId: TEST_KEY_ID, secretAccessKey: TEST_SECRET };
+
+function startChild(args: string[], ready: RegExp, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (m) resolve({ child, port: Number(m[1]) });
+    });
+    child.once("exit", (c) => reject(new Error(`child exited ${c}: ${out}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((r) => {
+    child.once("exit", () => r());
+    child.kill("SIGTERM");
+  });
+}
+
+function signed(port: number, target: string, body: string): Buffer {
+  const host = `127.0.0.1:${port}`;
+  const headers = signRequest(
+    { method: "POST", host, path: "/", headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `secretsmanager.${target}` }, body, region: "us-east-1", service: "secretsmanager" },
+    creds,
+  );
+  return rawRequest("/", headers, body);
+}
+
+const fmt = (r: LoadResult) => `${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(3)} ms   p99 ${r.p99.toFixed(3)} ms${r.non2xx || r.errors ? `   non-2xx ${r.non2xx} errors ${r.errors}` : ""}`;
+
+async function main(): Promise<void> {
+  const dataDir = tempDir("keyshift-bench-");
+  const config = loadConfig({ env: { KEYSHIFT_LOG_LEVEL: "silent" }, flags: { dataDir } });
+  const t0 = Date.now();
+  await seedSecrets(config, { count: SECRETS, valueBytes: VALUE_BYTES, prefix: "bench/app-", accountId: TEST_ACCOUNT, ...creds });
+  console.log(`seeded ${SECRETS} secrets of ${VALUE_BYTES} B in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const prof = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const ks = await startChild([...prof, CLI, "server", "--data-dir", dataDir, "--port", "0"], /listening on http:\/\/127\.0\.0\.1:(\d+)/, { KEYSHIFT_LOG_LEVEL: "warn" });
+  const reads: Buffer[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const n = String(Math.floor((i * 7919) % SECRETS)).padStart(6, "0");
+    reads.push(signed(ks.port, "GetSecretValue", JSON.stringify({ SecretId: `bench/app-${n}` })));
+  }
+  const probe = await fetch(`http://127.0.0.1:${ks.port}/`, { method: "POST", headers: Object.fromEntries(reads[0]!.toString("latin1").split("\r\n\r\n")[0]!.split("\r\n").slice(1).map((l) => l.split(": ") as [string, string]).filter(([k]) => k !== "content-length" && k !== "connection")), body: reads[0]!.toString("latin1").split("\r\n\r\n")[1] });
+  const responseBytes = (await probe.arrayBuffer()).byteLength;
+  if (probe.status !== 200) throw new Error(`probe failed: ${probe.status}`);
+  const bare = await startChild([new URL("./bare-server.js", import.meta.url).pathname, "0", String(responseBytes)], /ready (\d+)/);
+  const bareReq = [rawRequest("/", { host: `127.0.0.1:${bare.port}`, "content-type": "application/x-amz-json-1.1" }, JSON.stringify({ SecretId: "bench/app-000001" }))];
+
+  const run = (port: number, requests: Buffer[], connections: number, seconds = SECONDS) =>
+    runLoad({ host: "127.0.0.1", port, requests, connections, durationMs: seconds * 1000, warmupMs: 1500 });
+
+  console.log(`\nGetSecretValue, ${responseBytes}-byte response, SigV4-signed, ${SECRETS} secrets stored, ${SECONDS} s per run`);
+  if (process.env.BENCH_ONLY === "ks50") {
+    console.log(`  50 connections  keyshift ${fmt(await run(ks.port, reads, 50))}`);
+    await stop(bare.child);
+    await stop(ks.child);
+    return;
+  }
+  const bare50 = await run(bare.port, bareReq, 50);
+  const ks50 = await run(ks.port, reads, 50);
+  const bare1 = await run(bare.port, bareReq, 1);
+  const ks1 = await run(ks.port, reads, 1);
+  console.log(`  50 connections  bare     ${fmt(bare50)}`);
+  console.log(`  50 connections  keyshift ${fmt(ks50)}`);
+  console.log(`   1 connection   bare     ${fmt(bare1)}`);
+  console.log(`   1 connection   keyshift ${fmt(ks1)}`);
+  const thr = ks50.rps / bare50.rps;
+  const p99x = ks50.p99 / bare50.p99;
+  const d50 = ks1.p50 - bare1.p50;
+  console.log(`\n  throughput ratio (50 conns)   ${(thr * 100).toFixed(1)}%   target >= 35%   ${thr >= 0.35 ? "PASS" : "MISS"}`);
+  console.log(`  p99 ratio (50 conns)          ${p99x.toFixed(2)}x    target <= 4x    ${p99x <= 4 ? "PASS" : "MISS"}`);
+  console.log(`  p50 difference (1 conn)       ${d50.toFixed(3)} ms  target <= 0.2 ms ${d50 <= 0.2 ? "PASS" : "MISS"}`);
+
+  const writes: Buffer[] = [];
+  for (let i = 0; i < 40_000; i++) {
+    const n = String(i % SECRETS).padStart(6, "0");
+    writes.push(signed(ks.port, "PutSecretValue", JSON.stringify({ SecretId: `bench/app-${n}`, SecretString: "w".repeat(VALUE_BYTES), ClientRequestToken: randomUUID() })));
+  }
+  const w16 = await runLoad({ host: "127.0.0.1", port: ks.port, requests: writes, connections: 16, durationMs: 5000, warmupMs: 500 });
+  console.log(`\nPutSecretValue (1 KB, fsync per commit), 16 connections: ${fmt(w16)}`);
+
+  await stop(bare.child);
+  await stop(ks.child);
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

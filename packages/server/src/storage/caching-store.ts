@@ -1,0 +1,223 @@
+import type { AccessKeyRecord, AccountRecord, SecretRecord, VersionMeta, VersionRecord } from "../secrets/records.js";
+import type { Sealed } from "../crypto/envelope.js";
+import type { AccessBatch, Change, SecretPageQuery, Store, WrappedKeyRef } from "./store.js";
+
+export interface CachingStoreOptions {
+  /** Secrets whose lookups are kept (least recently used evicted). */
+  maxSecrets: number;
+  /**
+   * A value that changes whenever another process or node committed (SQLite: PRAGMA
+   * data_version). When it changes, the whole cache is dropped.
+   */
+  externalStamp?: () => unknown;
+  /** Consult `externalStamp` at most this often (ms); writes by other processes show within it. Default 50. */
+  externalCheckMs?: number;
+}
+
+interface Entry {
+  secret: SecretRecord;
+  stages: Map<string, VersionRecord | null>;
+}
+
+function uidsOf(c: Change): string | undefined {
+  switch (c.op) {
+    case "insertSecret":
+    case "updateSecret":
+      return c.secret.uid;
+    case "deleteSecret":
+      return c.uid;
+    default:
+      return c.secretUid;
+  }
+}
+
+/**
+ * The read path of GetSecretValue served from memory: name → secret and (secret, stage) →
+ * version (sealed: values stay encrypted in the cache). Every commit through this store
+ * invalidates the secrets it touches; a commit by anyone else is seen through `externalStamp`.
+ * A read that raced with a commit is not cached (generation check), so the cache never keeps
+ * what a finished write replaced. Everything else passes through to the backend.
+ */
+export class CachingStore implements Store {
+  readonly kind: string;
+  private readonly byName = new Map<string, Entry>();
+  private readonly nameOfUid = new Map<string, string>();
+  private readonly nameOfArn = new Map<string, string>();
+  private generation = 0;
+  private stamp: unknown;
+  private nextCheck = 0;
+
+  constructor(
+    private readonly inner: Store,
+    private readonly o: CachingStoreOptions,
+  ) {
+    this.kind = inner.kind;
+    this.stamp = o.externalStamp?.();
+  }
+
+  private checkExternal(): void {
+    if (!this.o.externalStamp) return;
+    const t = performance.now();
+    if (t < this.nextCheck) return;
+    this.nextCheck = t + (this.o.externalCheckMs ?? 50);
+    const now = this.o.externalStamp();
+    if (now !== this.stamp) {
+      this.stamp = now;
+      this.clear();
+    }
+  }
+
+  private clear(): void {
+    this.generation++;
+    this.byName.clear();
+    this.nameOfUid.clear();
+    this.nameOfArn.clear();
+  }
+
+  private invalidate(uid: string): void {
+    const key = this.nameOfUid.get(uid);
+    if (key === undefined) return;
+    const e = this.byName.get(key);
+    if (e) this.nameOfArn.delete(e.secret.arn);
+    this.byName.delete(key);
+    this.nameOfUid.delete(uid);
+  }
+
+  private remember(key: string, secret: SecretRecord): void {
+    if (this.byName.size >= this.o.maxSecrets) {
+      const oldest = this.byName.keys().next().value!;
+      this.invalidate(this.byName.get(oldest)!.secret.uid);
+    }
+    this.byName.set(key, { secret, stages: new Map() });
+    this.nameOfUid.set(secret.uid, key);
+    this.nameOfArn.set(secret.arn, key);
+  }
+
+  private hit(key: string | undefined): Entry | undefined {
+    if (key === undefined) return undefined;
+    const e = this.byName.get(key);
+    if (e) {
+      this.byName.delete(key);
+      this.byName.set(key, e);
+    }
+    return e;
+  }
+
+  async commit(changes: readonly Change[]): Promise<void> {
+    this.generation++;
+    try {
+      await this.inner.commit(changes);
+    } finally {
+      this.generation++;
+      for (const c of changes) {
+        const uid = uidsOf(c);
+        if (uid !== undefined) this.invalidate(uid);
+        if (c.op === "insertSecret") this.byName.delete(`${c.secret.accountId}\u0000${c.secret.region}\u0000${c.secret.name}`);
+      }
+    }
+  }
+
+  async getSecretByName(accountId: string, region: string, name: string): Promise<SecretRecord | undefined> {
+    this.checkExternal();
+    const key = `${accountId}\u0000${region}\u0000${name}`;
+    const hit = this.hit(key);
+    if (hit) return hit.secret;
+    const gen = this.generation;
+    const secret = await this.inner.getSecretByName(accountId, region, name);
+    if (secret && gen === this.generation) this.remember(key, secret);
+    return secret;
+  }
+
+  async getSecretByArn(arn: string): Promise<SecretRecord | undefined> {
+    this.checkExternal();
+    const hit = this.hit(this.nameOfArn.get(arn));
+    if (hit) return hit.secret;
+    const gen = this.generation;
+    const secret = await this.inner.getSecretByArn(arn);
+    if (secret && gen === this.generation) this.remember(`${secret.accountId}\u0000${secret.region}\u0000${secret.name}`, secret);
+    return secret;
+  }
+
+  async getVersionByStage(secretUid: string, stage: string): Promise<VersionRecord | undefined> {
+    this.checkExternal();
+    const key = this.nameOfUid.get(secretUid);
+    const entry = key === undefined ? undefined : this.byName.get(key);
+    const hit = entry?.stages.get(stage);
+    if (hit !== undefined) return hit ?? undefined;
+    const gen = this.generation;
+    const v = await this.inner.getVersionByStage(secretUid, stage);
+    if (entry && gen === this.generation && this.byName.get(key!) === entry) entry.stages.set(stage, v ?? null);
+    return v;
+  }
+
+  async recordAccess(batch: AccessBatch): Promise<void> {
+    this.generation++;
+    await this.inner.recordAccess(batch);
+    this.generation++;
+    for (const s of batch.secrets) this.invalidate(s.uid);
+    for (const v of batch.versions) this.invalidate(v.secretUid);
+  }
+
+  async replaceWrappedKey(ref: WrappedKeyRef, next: Sealed): Promise<boolean> {
+    const ok = await this.inner.replaceWrappedKey(ref, next);
+    if (ref.table === "versions") this.invalidate(ref.id[0]!);
+    return ok;
+  }
+
+  // Pass-through reads and writes that are not on the hot path.
+  getSecretByUid(uid: string): Promise<SecretRecord | undefined> {
+    return this.inner.getSecretByUid(uid);
+  }
+  listSecrets(q: SecretPageQuery): Promise<SecretRecord[]> {
+    return this.inner.listSecrets(q);
+  }
+  listSecretsDueForPurge(now: number, limit: number): Promise<SecretRecord[]> {
+    return this.inner.listSecretsDueForPurge(now, limit);
+  }
+  listVersions(secretUid: string): Promise<VersionMeta[]> {
+    return this.inner.listVersions(secretUid);
+  }
+  stagesBySecret(secretUids: readonly string[]): Promise<Map<string, Map<string, string[]>>> {
+    return this.inner.stagesBySecret(secretUids);
+  }
+  getVersion(secretUid: string, versionId: string): Promise<VersionRecord | undefined> {
+    return this.inner.getVersion(secretUid, versionId);
+  }
+  insertAccount(a: AccountRecord): Promise<void> {
+    return this.inner.insertAccount(a);
+  }
+  getAccount(id: string): Promise<AccountRecord | undefined> {
+    return this.inner.getAccount(id);
+  }
+  listAccounts(): Promise<AccountRecord[]> {
+    return this.inner.listAccounts();
+  }
+  insertAccessKey(k: AccessKeyRecord): Promise<void> {
+    return this.inner.insertAccessKey(k);
+  }
+  getAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined> {
+    return this.inner.getAccessKey(accessKeyId);
+  }
+  listAccessKeys(accountId: string): Promise<AccessKeyRecord[]> {
+    return this.inner.listAccessKeys(accountId);
+  }
+  deleteAccessKey(accessKeyId: string): Promise<boolean> {
+    return this.inner.deleteAccessKey(accessKeyId);
+  }
+  touchAccessKey(accessKeyId: string, at: number): Promise<void> {
+    return this.inner.touchAccessKey(accessKeyId, at);
+  }
+  getMeta(key: string): Promise<string | undefined> {
+    return this.inner.getMeta(key);
+  }
+  setMeta(key: string, value: string): Promise<void> {
+    return this.inner.setMeta(key, value);
+  }
+  listWrappedKeysNotUnder(activeKeyId: string, limit: number): Promise<WrappedKeyRef[]> {
+    return this.inner.listWrappedKeysNotUnder(activeKeyId, limit);
+  }
+  close(): Promise<void> {
+    this.clear();
+    return this.inner.close();
+  }
+}
