@@ -413,6 +413,8 @@ function buildCase(i: number): Case {
     target = pick(["", "secretsmanager.", "secretsmanager", "SecretsManager.ListSecrets", "kms.Decrypt", "secretsmanager.GetSecretValue ", "secretsmanager.toString", "secretsmanager.hasOwnProperty", randomString().slice(0, 200)]);
     mutations.push("garbage target");
   }
+  // Node refuses to send header values with other characters; the server never sees them.
+  target = target.replace(/[^\t\x20-\x7e\x80-\xff]/g, "?");
   const req: RawRequest = { target, body: Buffer.from(text, "utf8"), timeoutMs: TIMEOUT_MS };
   const hm = int(40);
   if (hm === 0) {
@@ -475,7 +477,7 @@ before(async () => {
   const str: Seeded = { name: "fz-seed-str", arn: "", versions: [] };
   for (let i = 1; i <= 4; i++) {
     const id = seedVersion();
-    const v = { SecretString: `seed-str-${i}-${"é🔑\u0000".repeat(i)}` };
+    const v = { SecretString: `SVAL-str-${i}-${"é🔑\u0000".repeat(i)}` };
     const r = i === 1 ? await ok("CreateSecret", { Name: str.name, ClientRequestToken: id, ...v, Description: "seeded string" }) : await ok("PutSecretValue", { SecretId: str.name, ClientRequestToken: id, ...v, ...(i === 4 ? { VersionStages: ["OLD"] } : {}) });
     str.arn = r.ARN;
     str.versions.push({ id, value: v });
@@ -491,7 +493,7 @@ before(async () => {
   const tagged: Seeded = { name: "fz-seed-tagged", arn: "", versions: [] };
   {
     const id = seedVersion();
-    const v = { SecretString: "seed-tagged" };
+    const v = { SecretString: "SVAL-tagged" };
     tagged.arn = (await ok("CreateSecret", { Name: tagged.name, ClientRequestToken: id, ...v, Description: "tagged", KmsKeyId: "alias/seed", Tags: [{ Key: "k1", Value: "v1" }, { Key: "team", Value: "fz" }] })).ARN;
     tagged.versions.push({ id, value: v });
     await ok("PutResourcePolicy", { SecretId: tagged.name, ResourcePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Deny", Principal: "*", Action: "secretsmanager:DeleteSecret", Resource: "*" }] }) });
@@ -499,8 +501,8 @@ before(async () => {
   const deleted: Seeded = { name: "fz-seed-deleted", arn: "", versions: [], deleted: true };
   {
     const id = seedVersion();
-    deleted.arn = (await ok("CreateSecret", { Name: deleted.name, ClientRequestToken: id, SecretString: "seed-deleted" })).ARN;
-    deleted.versions.push({ id, value: { SecretString: "seed-deleted" } });
+    deleted.arn = (await ok("CreateSecret", { Name: deleted.name, ClientRequestToken: id, SecretString: "SVAL-deleted" })).ARN;
+    deleted.versions.push({ id, value: { SecretString: "SVAL-deleted" } });
     await ok("DeleteSecret", { SecretId: deleted.name, RecoveryWindowInDays: 30 });
   }
   seeded.push(str, bin, tagged, deleted);
@@ -543,7 +545,7 @@ function check(c: Case, r: RawResponse): Finding[] {
     }
   } else if (!r.json || typeof r.json !== "object" || Array.isArray(r.json)) f("200 body is not a JSON object", resp);
   const readsValues = r.status === 200 && (c.target === "secretsmanager.GetSecretValue" || c.target === "secretsmanager.BatchGetSecretValue");
-  if (!readsValues && (r.text.includes(MARKER) || r.text.includes("seed-str-") || r.text.includes("seed-tagged") || r.text.includes("seed-deleted"))) {
+  if (!readsValues && (r.text.includes(MARKER) || r.text.includes("SVAL-") || r.text.includes(Buffer.from(MARKER).toString("base64").slice(0, 6)))) {
     f("a secret value is echoed", resp);
   }
   if (c.duplicateKey && r.status === 200) f("a duplicated member was accepted (last one wins)", resp);
