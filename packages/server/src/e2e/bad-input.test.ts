@@ -30,6 +30,8 @@ interface Row {
   status: number;
   type?: string;
   message?: string | RegExp;
+  /** Runs before the request (its effects must be undone by `creates`). */
+  setup?: () => Promise<void>;
   /** For a 200 row: the name of the secret it creates (checked, then force-deleted). */
   creates?: string;
   check?: (r: RawResponse) => Promise<void> | void;
@@ -86,6 +88,7 @@ after(async () => s?.close());
 async function runRow(row: Row): Promise<void> {
   let failure: unknown;
   try {
+    await row.setup?.();
     const r = await call(row.req);
     const show = `${r.status} ${r.text.slice(0, 400)}`;
     assert.equal(r.status, row.status, `status: ${show}`);
@@ -447,6 +450,89 @@ table("tags, filters, paging and windows", [
   { name: "a resource policy of 20,481 characters", req: { op: "PutResourcePolicy", body: { SecretId: "seeded", ResourcePolicy: big(20_481, " ") } }, status: 400, type: "ValidationException", message: /at 'resourcePolicy' failed to satisfy constraint: Member must have length less than or equal to 20480$/ },
   { name: "a replica region that is not a region", req: { op: "ReplicateSecretToRegions", body: { SecretId: "seeded", AddReplicaRegions: [{ Region: "Not A Region" }] } }, status: 400, type: "ValidationException", message: /at 'addReplicaRegions\.1\.member\.region' failed to satisfy constraint: Member must satisfy regular expression pattern/ },
   { name: "replicating to the primary's own region", req: { op: "ReplicateSecretToRegions", body: { SecretId: "seeded", AddReplicaRegions: [{ Region: "us-east-1" }] } }, status: 400, type: "InvalidParameterException" },
+]);
+
+// The validator treats an explicit JSON null as an absent member ("Value null ... must not be null"
+// for required ones), as AWS does; the operations must too.
+table("explicit null members mean 'absent'", [
+  { name: "BatchGetSecretValue SecretIdList: null", req: { op: "BatchGetSecretValue", body: { SecretIdList: null } }, status: 400, type: "InvalidParameterException", message: "Either 'SecretIdList' or 'Filters' must be provided, but not both." },
+  {
+    name: "BatchGetSecretValue Filters, MaxResults, NextToken: null",
+    req: { op: "BatchGetSecretValue", body: { SecretIdList: ["seeded"], Filters: null, MaxResults: null, NextToken: null } },
+    status: 200,
+    check: (r) => assert.deepEqual(r.json.SecretValues.map((v: { SecretString: string }) => v.SecretString), ["seed-2"]),
+  },
+  { name: "CreateSecret Tags: null", req: { op: "CreateSecret", body: { Name: "ok-null-tags", Tags: null } }, status: 200, creates: "ok-null-tags" },
+  {
+    name: "CreateSecret Description, KmsKeyId, Type: null are not stored",
+    req: { op: "CreateSecret", body: { Name: "ok-null-members", Description: null, KmsKeyId: null, Type: null } },
+    status: 200,
+    creates: "ok-null-members",
+    check: async () => {
+      const d = await ok("DescribeSecret", { SecretId: "ok-null-members" });
+      for (const k of ["Description", "KmsKeyId", "Type"]) assert.ok(!(k in d), `DescribeSecret shows ${k}: ${JSON.stringify(d[k])}`);
+      const l = await ok("ListSecrets", { Filters: [{ Key: "name", Values: ["ok-null-members"] }] });
+      for (const k of ["Description", "KmsKeyId", "Type"]) assert.ok(!(k in l.SecretList[0]), `ListSecrets shows ${k}: ${JSON.stringify(l.SecretList[0][k])}`);
+    },
+  },
+  {
+    name: "UpdateSecret Description: null leaves the description alone",
+    setup: async () => void (await ok("CreateSecret", { Name: "null-update", Description: "kept", ClientRequestToken: tok() })),
+    req: { op: "UpdateSecret", body: { SecretId: "null-update", Description: null, KmsKeyId: null } },
+    status: 200,
+    creates: "null-update",
+    check: async () => {
+      const d = await ok("DescribeSecret", { SecretId: "null-update" });
+      assert.equal(d.Description, "kept");
+      assert.ok(!("KmsKeyId" in d), `DescribeSecret shows KmsKeyId: ${JSON.stringify(d.KmsKeyId)}`);
+    },
+  },
+  { name: "CreateSecret tag Key: null (as a tag without a key)", req: { op: "CreateSecret", body: { Name: "bad-null-tag-key", Tags: [{ Key: null, Value: "v" }] } }, status: 400, type: "InvalidParameterException" },
+  { name: "ListSecrets filter Values: null (as a filter without Values)", req: { op: "ListSecrets", body: { Filters: [{ Key: "name", Values: null }] } }, status: 400, type: "InvalidParameterException", message: "Invalid filter values for key: name" },
+  { name: "ListSecrets NextToken, Filters, MaxResults: null", req: { op: "ListSecrets", body: { NextToken: null, Filters: null, MaxResults: null } }, status: 200 },
+  {
+    name: "ListSecretVersionIds NextToken, MaxResults, IncludeDeprecated: null",
+    req: { op: "ListSecretVersionIds", body: { SecretId: "seeded", NextToken: null, MaxResults: null, IncludeDeprecated: null } },
+    status: 200,
+    check: (r) => assert.equal(r.json.Versions.length, 3),
+  },
+  {
+    name: "GetSecretValue VersionId, VersionStage: null (reads AWSCURRENT)",
+    req: { op: "GetSecretValue", body: { SecretId: "seeded", VersionId: null, VersionStage: null } },
+    status: 200,
+    check: (r) => assert.equal(r.json.SecretString, "seed-2"),
+  },
+  { name: "ValidateResourcePolicy SecretId: null", req: { op: "ValidateResourcePolicy", body: { SecretId: null, ResourcePolicy: POLICY } }, status: 200, check: (r) => assert.equal(r.json.PolicyValidationPassed, true) },
+  {
+    name: "DeleteSecret RecoveryWindowInDays: null (the default 30 days)",
+    setup: async () => void (await ok("CreateSecret", { Name: "null-window", SecretString: "x", ClientRequestToken: tok() })),
+    req: { op: "DeleteSecret", body: { SecretId: "null-window", RecoveryWindowInDays: null } },
+    status: 200,
+    creates: "null-window",
+    check: (r) => assert.ok(Math.abs(r.json.DeletionDate * 1000 - (Date.now() + 30 * 86_400_000)) < 60_000, `DeletionDate ${r.json.DeletionDate}`),
+  },
+  {
+    name: "PutSecretValue SecretBinary: null next to a SecretString",
+    setup: async () => void (await ok("CreateSecret", { Name: "null-binary", SecretString: "x", ClientRequestToken: tok() })),
+    req: { op: "PutSecretValue", body: { SecretId: "null-binary", SecretString: MARKER, SecretBinary: null, ClientRequestToken: tok() } },
+    status: 200,
+    creates: "null-binary",
+  },
+  {
+    name: "UpdateSecretVersionStage RemoveFromVersionId, MoveToVersionId: null (as both absent)",
+    req: { op: "UpdateSecretVersionStage", body: { SecretId: "seeded", VersionStage: "CUSTOM", RemoveFromVersionId: null, MoveToVersionId: null } },
+    status: 400,
+    type: "InvalidParameterException",
+    // The server's own answer when both are absent.
+    message: "You must specify either RemoveFromVersionId or MoveToVersionId.",
+  },
+  {
+    name: "RotateSecret RotationRules.AutomaticallyAfterDays: null next to a ScheduleExpression",
+    req: { op: "RotateSecret", body: { SecretId: "seeded", ClientRequestToken: tok(), RotationLambdaARN: LAMBDA, RotationRules: { AutomaticallyAfterDays: null, ScheduleExpression: "rate(4 hours)" } } },
+    status: 400,
+    type: "AccessDeniedException",
+    message: "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.",
+  },
 ]);
 
 /** A valid request of every operation that takes a SecretId, with `id` as that SecretId. */

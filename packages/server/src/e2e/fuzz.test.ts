@@ -544,7 +544,9 @@ function check(c: Case, r: RawResponse): Finding[] {
       if (r.headers["x-amzn-errortype"] !== r.json.__type) f("x-amzn-ErrorType differs from __type", resp);
     }
   } else if (!r.json || typeof r.json !== "object" || Array.isArray(r.json)) f("200 body is not a JSON object", resp);
-  const readsValues = r.status === 200 && (c.target === "secretsmanager.GetSecretValue" || c.target === "secretsmanager.BatchGetSecretValue");
+  // HTTP drops spaces and tabs around a header value, so "secretsmanager.GetSecretValue " is GetSecretValue.
+  const target = c.target.replace(/^[ \t]+|[ \t]+$/g, "");
+  const readsValues = r.status === 200 && (target === "secretsmanager.GetSecretValue" || target === "secretsmanager.BatchGetSecretValue");
   if (!readsValues && (r.text.includes(MARKER) || r.text.includes("SVAL-") || r.text.includes(Buffer.from(MARKER).toString("base64").slice(0, 6)))) {
     f("a secret value is echoed", resp);
   }

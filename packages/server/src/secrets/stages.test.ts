@@ -34,3 +34,10 @@ test("at most 20 labels per secret", () => {
   assert.throws(() => applyMoves(l, [{ stage: "L20", versionId: "v1" }]), (e) => isServiceError(e) && e.code === "LimitExceededException");
   assert.equal(applyMoves(l, [{ stage: "L0", versionId: "v2" }]).size, 20);
 });
+
+test("a new AWSCURRENT clears AWSPENDING left on the old current (finished rotation), not elsewhere", () => {
+  const done = labels({ AWSCURRENT: "v2", AWSPENDING: "v2", AWSPREVIOUS: "v1" });
+  assert.deepEqual(after(done, attachLabels(done, "v3", ["AWSCURRENT"])), { AWSCURRENT: "v3", AWSPREVIOUS: "v2" });
+  const inFlight = labels({ AWSCURRENT: "v2", AWSPENDING: "v9" });
+  assert.deepEqual(after(inFlight, attachLabels(inFlight, "v3", ["AWSCURRENT"])), { AWSCURRENT: "v3", AWSPENDING: "v9", AWSPREVIOUS: "v2" });
+});

@@ -16,13 +16,15 @@ export interface LabelMove {
 /**
  * Labels to move so that `versionId` carries `stages`, as PutSecretValue and UpdateSecret do:
  * each label leaves the version that has it; when AWSCURRENT moves, AWSPREVIOUS goes to the
- * version that held AWSCURRENT.
+ * version that held AWSCURRENT, and an AWSPENDING left on that version (a finished rotation)
+ * is removed, as AWS does (ground truth: test_update_secret_version_stages_current_pending).
  */
 export function attachLabels(labels: Labels, versionId: string, stages: readonly string[]): LabelMove[] {
   const moves: LabelMove[] = [];
   const oldCurrent = labels.get(AWSCURRENT);
-  if (stages.includes(AWSCURRENT) && oldCurrent !== undefined && oldCurrent !== versionId && !stages.includes(AWSPREVIOUS)) {
-    moves.push({ stage: AWSPREVIOUS, versionId: oldCurrent });
+  if (stages.includes(AWSCURRENT) && oldCurrent !== undefined && oldCurrent !== versionId) {
+    if (!stages.includes(AWSPREVIOUS)) moves.push({ stage: AWSPREVIOUS, versionId: oldCurrent });
+    if (labels.get(AWSPENDING) === oldCurrent && !stages.includes(AWSPENDING)) moves.push({ stage: AWSPENDING, versionId: null });
   }
   for (const s of new Set(stages)) if (labels.get(s) !== versionId) moves.push({ stage: s, versionId });
   return moves;
