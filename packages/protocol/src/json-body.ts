@@ -34,13 +34,11 @@ export function findDuplicateKey(json: string): string | undefined {
     const c = json.charCodeAt(i);
     if (c === 0x22 /* " */) {
       let j = i + 1;
-      let hasEscape = false;
       for (;;) {
         const q = json.indexOf('"', j);
         if (q < 0) return undefined;
         let bs = 0;
         for (let k = q - 1; k > i && json.charCodeAt(k) === 0x5c; k--) bs++;
-        if (bs > 0) hasEscape = true;
         if (bs % 2 === 0) {
           j = q;
           break;
@@ -50,7 +48,7 @@ export function findDuplicateKey(json: string): string | undefined {
       const top = stack[stack.length - 1];
       if (expectKey && top) {
         const raw = json.slice(i + 1, j);
-        const key = hasEscape ? (JSON.parse(`"${raw}"`) as string) : raw;
+        const key = raw.includes("\\") ? (JSON.parse(`"${raw}"`) as string) : raw;
         if (top.has(key)) return key;
         top.add(key);
         expectKey = false;

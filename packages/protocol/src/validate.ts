@@ -74,6 +74,8 @@ function check(shapeName: string, v: unknown, path: string, out: Collector): voi
       }
       for (const [m, target] of Object.entries(shape.members ?? {})) {
         const mv = obj[m];
+        // AWS reads an explicit null as an absent member; drop it so operations never see it.
+        if (mv === null) delete obj[m];
         if (mv === undefined || mv === null) continue;
         check(target, mv, memberPath(path, m), out);
       }
@@ -137,7 +139,8 @@ function check(shapeName: string, v: unknown, path: string, out: Collector): voi
 }
 
 /**
- * Checks `input` against the model's input shape `shapeName` and returns it typed.
+ * Checks `input` against the model's input shape `shapeName` and returns it typed, with
+ * explicit nulls removed (AWS treats `"Member": null` as an absent member).
  * Wrong JSON types → SerializationException; constraint violations → one ValidationException
  * listing them the way AWS does ("N validation errors detected: ...; ..."). Values of sensitive
  * members are never echoed.

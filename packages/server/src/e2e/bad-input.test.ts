@@ -263,6 +263,12 @@ table("sizes", [
     type: "RequestEntityTooLargeException",
   },
   {
+    name: "a Content-Length over 1 MiB is refused before the body is read",
+    req: { op: "CreateSecret", body: { Name: "bad-declared", SecretString: MARKER, ClientRequestToken: tok() }, declaredLength: 2 * MIB, timeoutMs: 5000 },
+    status: 413,
+    type: "RequestEntityTooLargeException",
+  },
+  {
     name: "a body of exactly 1 MiB is read, then refused by validation",
     req: (() => {
       const head = `{"Name":"bad-exact-mib","ClientRequestToken":"${tok()}","SecretString":"${MARKER}`;

@@ -13,9 +13,11 @@
  * must leave nothing behind, which is the half-written check.
  *
  * Replay: FUZZ_SEED=<seed> (printed at the start). FUZZ_COUNT sets the number of requests.
+ * FUZZ_REPORT=<file> writes every finding (full request and answer) as JSON lines.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 import { Agent } from "node:http";
 import { startTestServer, type TestServer } from "../testing/harness.js";
 import { RequestTimeout, sendRaw, type RawRequest, type RawResponse } from "./sdk-raw-signer.js";
@@ -588,9 +590,18 @@ test(`fuzz: ${COUNT} mutated requests (FUZZ_SEED=${SEED})`, { timeout: 180_000 }
   const after_ = await seededState();
   const byKind = new Map<string, Finding[]>();
   for (const x of findings) byKind.set(x.kind, [...(byKind.get(x.kind) ?? []), x]);
+  if (process.env.FUZZ_REPORT) {
+    writeFileSync(process.env.FUZZ_REPORT, findings.map((x) => JSON.stringify({ kind: x.kind, i: x.c.i, target: x.c.target, mutations: x.c.mutations, region: x.c.req.region, sign: x.c.req.sign, path: x.c.req.path, headers: x.c.req.headers, body: x.c.body.slice(0, 5000), answer: x.detail })).join("\n"));
+  }
   const report = [...byKind]
     .map(([kind, list]) => `${kind}: ${list.length} request(s), e.g.\n${list.slice(0, 4).map((x) => `    ${describeCase(x.c)}\n      answer: ${x.detail}`).join("\n")}`)
     .join("\n");
-  assert.equal(findings.length, 0, `replay with FUZZ_SEED=${SEED}\n${report}`);
-  assert.deepEqual(after_, before_, `seeded secrets changed (replay with FUZZ_SEED=${SEED})`);
+  const problems: string[] = [];
+  if (findings.length) problems.push(report);
+  try {
+    assert.deepEqual(after_, before_);
+  } catch (e) {
+    problems.push(`seeded secrets changed (something was half-written):\n${(e as Error).message}`);
+  }
+  assert.equal(problems.length, 0, `replay with FUZZ_SEED=${SEED}\n${problems.join("\n")}`);
 });

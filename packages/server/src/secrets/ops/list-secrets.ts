@@ -39,6 +39,10 @@ export async function findSecrets(
 ): Promise<SecretPage> {
   const sortBy = q.sortBy ?? "created-date";
   const order = q.order ?? "asc";
+  for (const f of q.filters ?? []) {
+    if (!f.Key) throw new ServiceError("InvalidParameterException", "Invalid filter key");
+    if (!f.Values) throw new ServiceError("InvalidParameterException", `Invalid filter values for key: ${f.Key}`);
+  }
   const matches = compileFilters(q.filters);
   let after: { key: string | number | null; uid: string } | undefined;
   if (q.nextToken !== undefined) {
