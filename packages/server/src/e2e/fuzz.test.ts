@@ -376,7 +376,9 @@ function buildCase(i: number): Case {
   let duplicateKey = false;
   const textMutation = int(seededWrite ? 4 : 12);
   if (textMutation === 0) {
-    const keys = free();
+    // A member whose value is undefined is not in the text at all: only those that are can be duplicated.
+    const inText = new Set(Object.keys(JSON.parse(text) as object));
+    const keys = free().filter((k) => inText.has(k));
     if (keys.length) {
       const k = pick(keys);
       const escape = chance(0.5);
@@ -400,7 +402,7 @@ function buildCase(i: number): Case {
     const d = 1 + int(20_000);
     const k = pick([...free(), "Tags", "Filters"]);
     text = `${text.slice(0, -1)}${text.length > 2 ? "," : ""}${JSON.stringify(k)}:${"[".repeat(d)}${"]".repeat(d)}}`;
-    duplicateKey = Object.hasOwn(body, k);
+    duplicateKey = Object.hasOwn(JSON.parse(JSON.stringify(body)) as object, k);
     mutations.push(`deep ${k} ${d}`);
   }
 
