@@ -37,6 +37,14 @@ test("a ciphertext moved to another owner, purpose or row does not open", async 
   await rejectsDecryption(env.open({ ...s, wrappedKey: other.wrappedKey }, "secret-value", ["acct", "uid", "v1"]));
 });
 
+test("a value opened once is not answered from memory for another binding", async () => {
+  const env = new Envelope(envKeyProvider(b64(1), []));
+  const s = await env.seal(Buffer.from("secret-value-marker"), "secret-value", ["acct", "uid", "v1"]);
+  assert.equal((await env.open(s, "secret-value", ["acct", "uid", "v1"])).toString(), "secret-value-marker");
+  await rejectsDecryption(env.open(s, "secret-value", ["acct", "uid", "v2"]));
+  assert.equal((await env.open(s, "secret-value", ["acct", "uid", "v1"])).toString(), "secret-value-marker");
+});
+
 test("a flipped bit anywhere is detected", async () => {
   const env = new Envelope(envKeyProvider(b64(1), []));
   const s = await env.seal(Buffer.from("payload"), "p", ["a"]);

@@ -17,11 +17,13 @@ export interface Sealed {
  */
 export class Envelope {
   /**
-   * Unwrapped data keys of sealed values still referenced from memory (the store's read cache):
-   * a hot secret costs one AES-GCM open per read instead of two. Keyed by the Sealed object, so
-   * an entry lives exactly as long as the cached record holding it.
+   * Opened values of sealed records still referenced from memory (the store's read cache), keyed
+   * by the Sealed object, so an entry lives exactly as long as the cached record holding it and
+   * goes with it when a write invalidates the record. A hot secret then costs no AES-GCM work per
+   * read. This holds nothing an attacker reading process memory could not already decrypt with
+   * the master key held in the same memory (ADR 4). Callers must not modify returned buffers.
    */
-  private readonly dataKeys = new WeakMap<Sealed, Buffer>();
+  private readonly opened = new WeakMap<Sealed, { owner: string; value: Buffer }>();
 
   constructor(readonly keys: KeyProvider) {}
 
@@ -36,17 +38,24 @@ export class Envelope {
     }
   }
 
-  /** Throws ServiceError DecryptionFailure (never the cause's details, which could carry key ids of other rows). */
+  /**
+   * Throws ServiceError DecryptionFailure (never the cause's details, which could carry key ids
+   * of other rows). A value answered from memory was opened before with the same binding.
+   */
   async open(s: Sealed, purpose: string, bind: readonly string[]): Promise<Buffer> {
+    const owner = `${purpose}\u0000${bind.join("\u0000")}`;
+    const hit = this.opened.get(s);
+    if (hit && hit.owner === owner) return hit.value;
+    let dek: Buffer | undefined;
     try {
-      let dek = this.dataKeys.get(s);
-      if (!dek) {
-        dek = await this.keys.unwrap(s.keyId, s.wrappedKey, binding(`${purpose}/dek`, bind));
-        this.dataKeys.set(s, dek);
-      }
-      return aeadOpen(dek, s.ciphertext, binding(purpose, bind));
+      dek = await this.keys.unwrap(s.keyId, s.wrappedKey, binding(`${purpose}/dek`, bind));
+      const value = aeadOpen(dek, s.ciphertext, binding(purpose, bind));
+      this.opened.set(s, { owner, value });
+      return value;
     } catch {
       throw new ServiceError("DecryptionFailure", "Secrets Manager can't decrypt the protected secret text using the provided KMS key.");
+    } finally {
+      dek?.fill(0);
     }
   }
 

@@ -81,13 +81,13 @@ export class AwsJsonDispatcher {
   private async run(req: EdgeRequest, rec: CallRecord): Promise<string> {
     if (req.method !== "POST") throw new ServiceError("MethodNotAllowedException", `Method ${req.method} is not allowed; the API takes POST.`);
     const akid = accessKeyIdOf(req.headers.authorization);
-    if (akid) await this.o.keys.prefetch(akid);
+    if (akid && !this.o.keys.fresh(akid)) await this.o.keys.prefetch(akid);
     const verified = this.o.verifier.verify(req);
     if (verified.securityToken !== undefined) throw new ServiceError("UnrecognizedClientException", "The security token included in the request is invalid.");
     const principal = verified.principal;
     rec.principal = principal;
     rec.region = verified.region;
-    this.o.keys.touch(verified.accessKeyId).catch((e) => this.o.onInternalError(e, rec.requestId));
+    this.o.keys.touch(verified.accessKeyId)?.catch((e) => this.o.onInternalError(e, rec.requestId));
 
     const target = req.headers["x-amz-target"];
     const opName = typeof target === "string" && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;

@@ -29,10 +29,31 @@ export interface EdgeOptions {
   onError: (e: unknown) => void;
 }
 
+function write(res: ServerResponse, r: EdgeResponse): void {
+  r.headers["Content-Length"] = String(Buffer.byteLength(r.body, "utf8"));
+  res.writeHead(r.status, r.headers);
+  res.end(r.body, "utf8");
+}
+
+/*
+ * Answers are written together at the end of the event-loop turn (setImmediate runs right after
+ * the poll phase that delivered the requests), not one by one as each is ready. Under load, one
+ * turn handles many connections' requests; writing their answers back to back keeps the
+ * peers' wake-ups and our syscalls together instead of interleaving them with request work.
+ * The added latency is the rest of the current turn.
+ */
+let pending: [ServerResponse, EdgeResponse][] = [];
+function flush(): void {
+  const batch = pending;
+  pending = [];
+  for (const [res, r] of batch) write(res, r);
+}
+/** A long turn still lets the first answers go early, so that peers work while we do. */
+const FLUSH_AT = 16;
 function send(res: ServerResponse, r: EdgeResponse): void {
-  const body = Buffer.from(r.body, "utf8");
-  res.writeHead(r.status, { ...r.headers, "Content-Length": String(body.length) });
-  res.end(body);
+  const n = pending.push([res, r]);
+  if (n === 1) setImmediate(flush);
+  else if (n >= FLUSH_AT) flush();
 }
 
 /**
@@ -47,7 +68,7 @@ export function createEdgeServer(opts: EdgeOptions): Server {
     const declared = req.headers["content-length"];
     if (declared !== undefined && Number(declared) > opts.maxBodyBytes) {
       res.setHeader("Connection", "close");
-      send(res, tooLarge());
+      write(res, tooLarge());
       req.resume();
       return;
     }
@@ -60,8 +81,10 @@ export function createEdgeServer(opts: EdgeOptions): Server {
       if (size > opts.maxBodyBytes) {
         aborted = true;
         res.setHeader("Connection", "close");
-        send(res, tooLarge());
-        req.destroy();
+        // Answer at once (not with the batch): the rest of the body is never read, the
+        // connection closes once the answer is out.
+        res.once("finish", () => req.destroy());
+        write(res, tooLarge());
         return;
       }
       chunks.push(c);

@@ -65,10 +65,14 @@ export class AccessKeyDirectory {
     private readonly maxEntries = 10_000,
   ) {}
 
-  async prefetch(accessKeyId: string): Promise<void> {
+  /** True when `peek` can answer for this key without a store read. */
+  fresh(accessKeyId: string): boolean {
     const hit = this.cache.get(accessKeyId);
+    return hit !== undefined && hit.expires > this.clock();
+  }
+
+  async prefetch(accessKeyId: string): Promise<void> {
     const now = this.clock();
-    if (hit && hit.expires > now) return;
     const rec = await this.store.getAccessKey(accessKeyId);
     let cred: Credential | undefined;
     if (rec && rec.status === "Active") {
@@ -86,12 +90,12 @@ export class AccessKeyDirectory {
     return this.cache.get(accessKeyId)?.cred;
   }
 
-  /** Records use of a key, at most once a minute per key. */
-  async touch(accessKeyId: string): Promise<void> {
+  /** Records use of a key, at most once a minute per key; undefined when there was nothing to write. */
+  touch(accessKeyId: string): Promise<void> | undefined {
     const now = this.clock();
-    if ((this.lastTouched.get(accessKeyId) ?? 0) > now - 60_000) return;
+    if ((this.lastTouched.get(accessKeyId) ?? 0) > now - 60_000) return undefined;
     this.lastTouched.set(accessKeyId, now);
-    await this.store.touchAccessKey(accessKeyId, now);
+    return this.store.touchAccessKey(accessKeyId, now);
   }
 
   forget(accessKeyId: string): void {

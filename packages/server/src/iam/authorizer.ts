@@ -8,10 +8,15 @@ export interface AuthzRequest {
   action: string;
   /** The secret's ARN, or "*" for actions without a resource (ListSecrets, GetRandomPassword). */
   resource: string;
-  /** Condition keys of the request (aws:SourceIp, secretsmanager:VersionStage, ...). */
-  context: Readonly<Record<string, unknown>>;
+  /** The account owning `resource`, when the secret exists (saves parsing the ARN). */
+  resourceAccount: string | undefined;
+  /**
+   * Condition keys of the request (aws:SourceIp, secretsmanager:VersionStage, ...), computed
+   * on demand: only a policy with a Condition block needs them.
+   */
+  conditions: () => Readonly<Record<string, unknown>>;
   /** The secret's resource policy, if it has one. */
-  resourcePolicy?: string;
+  resourcePolicy: string | undefined;
 }
 
 /**
@@ -36,8 +41,8 @@ export function accessDenied(req: AuthzRequest, because: string): ServiceError {
 export class AccountBoundaryAuthorizer implements Authorizer {
   authorize(req: AuthzRequest): void {
     if (req.resource === "*") return;
-    const arn = parseArn(req.resource);
-    if (arn && arn.account === req.principal.accountId) return;
+    const account = req.resourceAccount ?? parseArn(req.resource)?.account;
+    if (account === req.principal.accountId) return;
     throw accessDenied(req, "no resource-based policy allows the action");
   }
 }

@@ -65,14 +65,14 @@ export function authorizeOn(
   secret: SecretRecord | undefined,
   context: Record<string, unknown> = {},
 ): void {
-  const req = {
+  deps.authz.authorize({
     principal: ctx.principal,
     action: `secretsmanager:${action}`,
     resource,
-    context: requestConditions(ctx, secret, context),
-    ...(secret?.resourcePolicy !== undefined ? { resourcePolicy: secret.resourcePolicy } : {}),
-  };
-  deps.authz.authorize(req);
+    resourceAccount: secret?.accountId,
+    conditions: () => requestConditions(ctx, secret, context),
+    resourcePolicy: secret?.resourcePolicy,
+  });
 }
 
 function requestConditions(ctx: RequestContext, secret: SecretRecord | undefined, extra: Record<string, unknown>): Record<string, unknown> {

@@ -17,6 +17,8 @@ export interface CachingStoreOptions {
 interface Entry {
   secret: SecretRecord;
   stages: Map<string, VersionRecord | null>;
+  /** Read since it was last considered for eviction (second-chance LRU: a hit only sets a flag). */
+  recent: boolean;
 }
 
 function uidsOf(c: Change): string | undefined {
@@ -33,7 +35,8 @@ function uidsOf(c: Change): string | undefined {
 
 /**
  * The read path of GetSecretValue served from memory: name → secret and (secret, stage) →
- * version (sealed: values stay encrypted in the cache). Every commit through this store
+ * version (sealed: values stay encrypted in the cache), least recently used evicted first
+ * (approximated with a second chance, so that a hit is a flag, not a reordering). Every commit through this store
  * invalidates the secrets it touches; a commit by anyone else is seen through `externalStamp`.
  * A read that raced with a commit is not cached (generation check), so the cache never keeps
  * what a finished write replaced. Everything else passes through to the backend.
@@ -84,11 +87,18 @@ export class CachingStore implements Store {
   }
 
   private remember(key: string, secret: SecretRecord): void {
-    if (this.byName.size >= this.o.maxSecrets) {
-      const oldest = this.byName.keys().next().value!;
-      this.invalidate(this.byName.get(oldest)!.secret.uid);
+    while (this.byName.size >= this.o.maxSecrets) {
+      const [oldestKey, oldest] = this.byName.entries().next().value!;
+      this.byName.delete(oldestKey);
+      if (oldest.recent) {
+        oldest.recent = false;
+        this.byName.set(oldestKey, oldest);
+      } else {
+        this.nameOfUid.delete(oldest.secret.uid);
+        this.nameOfArn.delete(oldest.secret.arn);
+      }
     }
-    this.byName.set(key, { secret, stages: new Map() });
+    this.byName.set(key, { secret, stages: new Map(), recent: false });
     this.nameOfUid.set(secret.uid, key);
     this.nameOfArn.set(secret.arn, key);
   }
@@ -96,10 +106,7 @@ export class CachingStore implements Store {
   private hit(key: string | undefined): Entry | undefined {
     if (key === undefined) return undefined;
     const e = this.byName.get(key);
-    if (e) {
-      this.byName.delete(key);
-      this.byName.set(key, e);
-    }
+    if (e) e.recent = true;
     return e;
   }
 
