@@ -12,6 +12,13 @@ function memberPath(parent: string, member: string): string {
   return parent ? `${parent}.${m}` : m;
 }
 
+const memberLists = new Map<string, [member: string, shape: string][]>();
+function membersOf(name: string, shape: Shape): [string, string][] {
+  let l = memberLists.get(name);
+  if (!l) memberLists.set(name, (l = Object.entries(shape.members ?? {})));
+  return l;
+}
+
 function shapeOf(name: string): Shape {
   const s = shapes[name];
   if (!s) throw new Error(`unknown shape ${name}`);
@@ -72,7 +79,7 @@ function check(shapeName: string, v: unknown, path: string, out: Collector): voi
       for (const req of shape.required ?? []) {
         if (obj[req] === undefined || obj[req] === null) out.add(shapeOf(shape.members![req]!), undefined, memberPath(path, req), "Member must not be null");
       }
-      for (const [m, target] of Object.entries(shape.members ?? {})) {
+      for (const [m, target] of membersOf(shapeName, shape)) {
         const mv = obj[m];
         // AWS reads an explicit null as an absent member; drop it so operations never see it.
         if (mv === null) delete obj[m];

@@ -48,12 +48,8 @@ function flush(): void {
   pending = [];
   for (const [res, r] of batch) write(res, r);
 }
-/** A long turn still lets the first answers go early, so that peers work while we do. */
-const FLUSH_AT = 16;
 function send(res: ServerResponse, r: EdgeResponse): void {
-  const n = pending.push([res, r]);
-  if (n === 1) setImmediate(flush);
-  else if (n >= FLUSH_AT) flush();
+  if (pending.push([res, r]) === 1) setImmediate(flush);
 }
 
 /**

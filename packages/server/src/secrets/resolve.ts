@@ -49,10 +49,10 @@ export async function requireSecret(
   ctx: RequestContext,
   secretId: string,
   action: string,
-  context: Record<string, unknown> = {},
+  context?: () => Record<string, unknown>,
 ): Promise<SecretRecord> {
   const r = await resolveSecret(deps, ctx, secretId);
-  authorizeOn(deps, ctx, action, r.resourceArn, r.secret, { "secretsmanager:SecretId": r.resourceArn, ...context });
+  authorizeOn(deps, ctx, action, r.resourceArn, r.secret, () => ({ "secretsmanager:SecretId": r.resourceArn, ...context?.() }));
   if (!r.secret) throw new ServiceError("ResourceNotFoundException", messages.secretNotFound);
   return r.secret;
 }
@@ -63,14 +63,14 @@ export function authorizeOn(
   action: string,
   resource: string,
   secret: SecretRecord | undefined,
-  context: Record<string, unknown> = {},
+  context?: () => Record<string, unknown>,
 ): void {
   deps.authz.authorize({
     principal: ctx.principal,
     action: `secretsmanager:${action}`,
     resource,
     resourceAccount: secret?.accountId,
-    conditions: () => requestConditions(ctx, secret, context),
+    conditions: () => requestConditions(ctx, secret, context?.() ?? {}),
     resourcePolicy: secret?.resourcePolicy,
   });
 }

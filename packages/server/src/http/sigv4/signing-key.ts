@@ -15,10 +15,11 @@ export function deriveSigningKey(secretAccessKey: string, date: string, region: 
 interface CachedKey {
   secretAccessKey: string;
   key: Buffer;
+  recent: boolean;
 }
 
 /**
- * A bounded least-recently-used cache of derived signing keys, keyed by (access key id, date,
+ * A bounded (approximately) least-recently-used cache of derived signing keys, keyed by (access key id, date,
  * region, service) and valid only for the secret it was derived from: when the secret behind an
  * access key changes, the next lookup derives and stores a fresh key. Holds at most `capacity`
  * keys (at least one); `derivations` counts cache misses, for tests and metrics.
@@ -45,16 +46,23 @@ export class SigningKeyCache {
     const id = accessKeyId + "/" + date + "/" + region + "/" + service;
     const hit = this.#entries.get(id);
     if (hit !== undefined) {
-      this.#entries.delete(id); // re-inserted below: Map order is the recency order
       if (hit.secretAccessKey === secretAccessKey) {
-        this.#entries.set(id, hit);
+        hit.recent = true; // second chance at eviction: a hit is a flag, not a reordering
         return hit.key;
       }
+      this.#entries.delete(id);
     }
     const key = deriveSigningKey(secretAccessKey, date, region, service);
     this.#derivations++;
-    this.#entries.set(id, { secretAccessKey, key });
-    if (this.#entries.size > this.#capacity) this.#entries.delete(this.#entries.keys().next().value!);
+    while (this.#entries.size >= this.#capacity) {
+      const [oldId, old] = this.#entries.entries().next().value!;
+      this.#entries.delete(oldId);
+      if (old.recent) {
+        old.recent = false;
+        this.#entries.set(oldId, old);
+      }
+    }
+    this.#entries.set(id, { secretAccessKey, key, recent: false });
     return key;
   }
 }

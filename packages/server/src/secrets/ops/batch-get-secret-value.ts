@@ -29,7 +29,7 @@ export async function batchGetSecretValue(deps: SecretsDeps, ctx: RequestContext
     if (input.NextToken !== undefined) throw new ServiceError("InvalidParameterException", "'NextToken' can only be used with 'Filters'.");
     for (const id of input.SecretIdList!) {
       try {
-        const s = await requireSecret(deps, ctx, id, "GetSecretValue", { "secretsmanager:VersionStage": AWSCURRENT });
+        const s = await requireSecret(deps, ctx, id, "GetSecretValue", () => ({ "secretsmanager:VersionStage": AWSCURRENT }));
         values.push(await readValue(deps, s, undefined, undefined));
       } catch (e) {
         report(id, e);
@@ -46,7 +46,7 @@ export async function batchGetSecretValue(deps: SecretsDeps, ctx: RequestContext
   });
   for (const s of page.secrets) {
     try {
-      authorizeOn(deps, ctx, "GetSecretValue", s.arn, s, { "secretsmanager:VersionStage": AWSCURRENT });
+      authorizeOn(deps, ctx, "GetSecretValue", s.arn, s, () => ({ "secretsmanager:VersionStage": AWSCURRENT }));
       values.push(await readValue(deps, s, undefined, undefined));
     } catch (e) {
       report(s.arn, e);

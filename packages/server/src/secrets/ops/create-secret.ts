@@ -33,11 +33,11 @@ export async function createSecret(deps: SecretsDeps, ctx: RequestContext, input
   if (value && !token) throw new ServiceError("InvalidRequestException", messages.missingToken);
   if (input.Tags) assertValidTags(input.Tags);
   const pendingArn = `arn:aws:secretsmanager:${ctx.region}:${account}:secret:${input.Name}`;
-  authorizeOn(deps, ctx, "CreateSecret", pendingArn, undefined, {
+  authorizeOn(deps, ctx, "CreateSecret", pendingArn, undefined, () => ({
     "secretsmanager:Name": input.Name,
     ...(input.Tags ? { "aws:TagKeys": input.Tags.map((t) => t.Key) } : {}),
     ...Object.fromEntries((input.Tags ?? []).map((t) => [`aws:RequestTag/${t.Key}`, t.Value])),
-  });
+  }));
   if (input.Tags?.length) authorizeOn(deps, ctx, "TagResource", pendingArn, undefined);
 
   const existing = await deps.store.getSecretByName(account, ctx.region, input.Name);

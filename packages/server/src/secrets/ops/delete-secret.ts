@@ -27,13 +27,13 @@ export async function deleteSecret(deps: SecretsDeps, ctx: RequestContext, input
   if (force) {
     // AWS answers a forced delete of a secret that does not exist with success.
     const r = await resolveSecret(deps, ctx, input.SecretId);
-    authorizeOn(deps, ctx, "DeleteSecret", r.resourceArn, r.secret, conditions);
+    authorizeOn(deps, ctx, "DeleteSecret", r.resourceArn, r.secret, () => conditions);
     if (!r.secret) {
       const name = input.SecretId.startsWith("arn:") ? input.SecretId.slice(input.SecretId.indexOf(":secret:") + 8) : input.SecretId;
       return { ARN: `arn:aws:secretsmanager:${ctx.region}:${ctx.principal.accountId}:secret:${name}-${arnSuffix()}`, Name: name, DeletionDate: epochSeconds(deps.clock()) };
     }
   }
-  const first = await requireSecret(deps, ctx, input.SecretId, "DeleteSecret", conditions);
+  const first = await requireSecret(deps, ctx, input.SecretId, "DeleteSecret", () => conditions);
   assertNotReplica(first);
   return mutateSecret(deps, first, async (s) => {
     if (s.replicas?.length) {

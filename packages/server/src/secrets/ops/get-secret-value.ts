@@ -12,10 +12,10 @@ import { openValue, valueOutput, versionOwner } from "../values.js";
  * background, so that reads stay reads.
  */
 export async function getSecretValue(deps: SecretsDeps, ctx: RequestContext, input: GetSecretValueRequest): Promise<GetSecretValueResponse> {
-  const secret = await requireSecret(deps, ctx, input.SecretId, "GetSecretValue", {
+  const secret = await requireSecret(deps, ctx, input.SecretId, "GetSecretValue", () => ({
     ...(input.VersionId !== undefined ? { "secretsmanager:VersionId": input.VersionId } : {}),
     "secretsmanager:VersionStage": input.VersionStage ?? (input.VersionId === undefined ? AWSCURRENT : undefined),
-  });
+  }));
   return readValue(deps, secret, input.VersionId, input.VersionStage);
 }
 

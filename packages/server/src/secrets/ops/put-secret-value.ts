@@ -54,7 +54,7 @@ export async function putSecretValue(deps: SecretsDeps, ctx: RequestContext, inp
   if (!value) throw new ServiceError("InvalidRequestException", "You must provide either SecretString or SecretBinary.");
   if (!input.ClientRequestToken) throw new ServiceError("InvalidRequestException", messages.missingToken);
   const token = input.ClientRequestToken;
-  const first = await requireSecret(deps, ctx, input.SecretId, "PutSecretValue", { "secretsmanager:VersionStage": input.VersionStages ?? [AWSCURRENT] });
+  const first = await requireSecret(deps, ctx, input.SecretId, "PutSecretValue", () => ({ "secretsmanager:VersionStage": input.VersionStages ?? [AWSCURRENT] }));
   assertNotReplica(first);
   assertNotDeleted(first);
   return mutateSecret(deps, first, async (s) => {

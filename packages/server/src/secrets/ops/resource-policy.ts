@@ -15,7 +15,7 @@ export async function putResourcePolicy(deps: SecretsDeps, ctx: RequestContext, 
   const doc = parsePolicy(input.ResourcePolicy, "resource");
   const block = input.BlockPublicPolicy === true;
   if (block && isPublic(doc)) throw new ServiceError("PublicPolicyException", PUBLIC_MESSAGE);
-  const first = await requireSecret(deps, ctx, input.SecretId, "PutResourcePolicy", { "secretsmanager:BlockPublicPolicy": block });
+  const first = await requireSecret(deps, ctx, input.SecretId, "PutResourcePolicy", () => ({ "secretsmanager:BlockPublicPolicy": block }));
   assertNotReplica(first);
   assertNotDeleted(first);
   return mutateSecret(deps, first, async (s) => ({

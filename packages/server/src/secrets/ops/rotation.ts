@@ -16,9 +16,9 @@ export async function rotateSecret(deps: SecretsDeps, ctx: RequestContext, input
   if (rules?.AutomaticallyAfterDays !== undefined && rules.ScheduleExpression !== undefined) {
     throw new ServiceError("InvalidParameterException", "You can't specify both AutomaticallyAfterDays and ScheduleExpression in RotationRules.");
   }
-  const s = await requireSecret(deps, ctx, input.SecretId, "RotateSecret", {
+  const s = await requireSecret(deps, ctx, input.SecretId, "RotateSecret", () => ({
     ...(input.RotationLambdaARN ? { "secretsmanager:RotationLambdaARN": input.RotationLambdaARN } : {}),
-  });
+  }));
   assertNotReplica(s);
   if (s.deletedAt !== undefined) throw new ServiceError("InvalidRequestException", messages.getOnDeleted);
   const lambda = input.RotationLambdaARN ?? s.rotationLambdaArn;

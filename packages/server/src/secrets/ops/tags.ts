@@ -24,10 +24,10 @@ export function assertValidTags(tags: readonly Tag[]): void {
 /** TagResource: adds tags, overwriting the values of existing keys. */
 export async function tagResource(deps: SecretsDeps, ctx: RequestContext, input: TagResourceRequest): Promise<Record<string, never>> {
   assertValidTags(input.Tags);
-  const first = await requireSecret(deps, ctx, input.SecretId, "TagResource", {
+  const first = await requireSecret(deps, ctx, input.SecretId, "TagResource", () => ({
     "aws:TagKeys": input.Tags.map((t) => t.Key),
     ...Object.fromEntries(input.Tags.map((t) => [`aws:RequestTag/${t.Key}`, t.Value ?? ""])),
-  });
+  }));
   assertNotReplica(first);
   assertNotDeleted(first);
   return mutateSecret(deps, first, async (s) => {
@@ -40,7 +40,7 @@ export async function tagResource(deps: SecretsDeps, ctx: RequestContext, input:
 
 /** UntagResource: removes the keys; removing an absent key is not an error. */
 export async function untagResource(deps: SecretsDeps, ctx: RequestContext, input: UntagResourceRequest): Promise<Record<string, never>> {
-  const first = await requireSecret(deps, ctx, input.SecretId, "UntagResource", { "aws:TagKeys": input.TagKeys });
+  const first = await requireSecret(deps, ctx, input.SecretId, "UntagResource", () => ({ "aws:TagKeys": input.TagKeys }));
   assertNotReplica(first);
   assertNotDeleted(first);
   return mutateSecret(deps, first, async (s) => {

@@ -10,7 +10,7 @@ export async function updateSecretVersionStage(
   ctx: RequestContext,
   input: UpdateSecretVersionStageRequest,
 ): Promise<UpdateSecretVersionStageResponse> {
-  const first = await requireSecret(deps, ctx, input.SecretId, "UpdateSecretVersionStage", { "secretsmanager:VersionStage": input.VersionStage });
+  const first = await requireSecret(deps, ctx, input.SecretId, "UpdateSecretVersionStage", () => ({ "secretsmanager:VersionStage": input.VersionStage }));
   assertNotReplica(first);
   assertNotDeleted(first);
   return mutateSecret(deps, first, async (s) => {
