@@ -6,42 +6,22 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { TestContext } from "node:test";
 import { CreateSecretCommand } from "@aws-sdk/client-secrets-manager";
-import { TEST_ACCOUNT, TEST_KEY_ID, TEST_SECRET, awsEnv, hasCommand, requireDependency, startTestServer, type TestServer } from "../testing/harness.js";
+import { TEST_ACCOUNT, TEST_KEY_ID, TEST_SECRET, awsEnv, hasCommand, requireDependency, runProcess, startTestServer, type ProcessResult, type TestServer } from "../testing/harness.js";
 import { smClient } from "../testing/sm-client.js";
 
 /** JSON printed by the CLI: shapes vary per operation, the assertions check them. */
 type Json = any;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = ProcessResult;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 let cliAvailable: boolean | undefined;
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.once("error", reject);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = runProcess;
 
 /** `aws secretsmanager <args> --output json` with `env`. */
 function sm(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> {

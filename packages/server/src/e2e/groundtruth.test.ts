@@ -10,10 +10,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { hasCommand, hasPythonModule, requireDependency, startTestServer } from "../testing/harness.js";
+import { hasCommand, hasPythonModule, requireDependency, runProcess, startTestServer } from "../testing/harness.js";
 
 const SCRIPT = fileURLToPath(new URL("../../src/e2e/py/groundtruth_replay.py", import.meta.url));
 const SNAPSHOT = process.env.KEYSHIFT_GROUNDTRUTH_SNAPSHOT ?? fileURLToPath(new URL("../../src/e2e/groundtruth.snapshot.json", import.meta.url));
@@ -36,20 +35,8 @@ interface ScenarioResult {
   actual?: Record<string, unknown>;
 }
 
-function runPython(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("python3", [SCRIPT, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.once("error", reject);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function runPython(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000) {
+  return runProcess("python3", [SCRIPT, ...args], env, timeoutMs);
 }
 
 function parseLines<T>(stdout: string): T[] {

@@ -32,18 +32,10 @@
  *   validation, so the error is the same one.
  */
 import { randomInt } from "node:crypto";
-import { ServiceError, validateInput } from "@keyshift/protocol";
+import { ServiceError, validateInput, type GetRandomPasswordRequest } from "@keyshift/protocol";
 
-export interface PasswordOptions {
-  PasswordLength?: number;
-  ExcludeCharacters?: string;
-  ExcludeNumbers?: boolean;
-  ExcludePunctuation?: boolean;
-  ExcludeUppercase?: boolean;
-  ExcludeLowercase?: boolean;
-  IncludeSpace?: boolean;
-  RequireEachIncludedType?: boolean;
-}
+/** The GetRandomPassword request members. */
+export type PasswordOptions = GetRandomPasswordRequest;
 
 export const DEFAULT_PASSWORD_LENGTH = 32;
 export const MAX_PASSWORD_LENGTH = 4096;
