@@ -14,9 +14,9 @@ export function versionsToStages(versions: Iterable<VersionMeta>): Record<string
   return any ? out : undefined;
 }
 
-function replicationStatus(s: SecretRecord): ReplicationStatusType[] | undefined {
-  if (!s.replicas?.length) return undefined;
-  return s.replicas.map((r) => ({
+/** ReplicationStatus of a primary, as DescribeSecret and the replication operations answer it. */
+export function replicationView(s: SecretRecord): ReplicationStatusType[] {
+  return (s.replicas ?? []).map((r) => ({
     Region: r.Region,
     KmsKeyId: r.KmsKeyId ?? "alias/aws/secretsmanager",
     Status: r.Status,
@@ -50,7 +50,7 @@ function common(s: SecretRecord) {
  */
 export function describeView(s: SecretRecord, versions: readonly VersionMeta[], primaryRegion?: string): DescribeSecretResponse {
   const stages = versionsToStages(versions);
-  const replication = s.primaryUid === undefined ? replicationStatus(s) : undefined;
+  const replication = s.primaryUid === undefined && s.replicas?.length ? replicationView(s) : undefined;
   return {
     ...common(s),
     ...(stages ? { VersionIdsToStages: stages } : {}),

@@ -9,7 +9,8 @@ import { authorizeOn } from "../resolve.js";
 import { AWSCURRENT } from "../stages.js";
 import { openValue, sameValue, sealValue, valueFromInput } from "../values.js";
 import { assertValidTags } from "./tags.js";
-import { planReplicas, replicationView } from "./replication.js";
+import { planReplicas } from "./replication.js";
+import { replicationView } from "../views.js";
 
 const SUFFIX_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 

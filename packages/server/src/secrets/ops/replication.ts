@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { ServiceError } from "@keyshift/protocol";
 import type {
   RemoveRegionsFromReplicationRequest, RemoveRegionsFromReplicationResponse, ReplicaRegionType, ReplicateSecretToRegionsRequest,
-  ReplicateSecretToRegionsResponse, ReplicationStatusType, StopReplicationToReplicaRequest, StopReplicationToReplicaResponse,
+  ReplicateSecretToRegionsResponse, StopReplicationToReplicaRequest, StopReplicationToReplicaResponse,
 } from "@keyshift/protocol";
 import type { Change } from "../../storage/store.js";
 import type { RequestContext, SecretsDeps } from "../context.js";
@@ -10,21 +10,13 @@ import { mutateSecret, revise, saveWithReplicas } from "../mutation.js";
 import type { ReplicaStatus, SecretRecord } from "../records.js";
 import { assertNotDeleted, assertNotReplica, requireSecret } from "../resolve.js";
 import { openValue, sealValue } from "../values.js";
+import { replicationView } from "../views.js";
 
 /*
  * Regions are namespaces of one deployment: a replica is a secret row in another region whose
  * versions are its primary's rows (read through primaryUid) and whose metadata is mirrored in
  * the primary's own commits (mutation.ts saveWithReplicas). It is therefore always in sync.
  */
-
-export function replicationView(s: SecretRecord): ReplicationStatusType[] {
-  return (s.replicas ?? []).map((r) => ({
-    Region: r.Region,
-    KmsKeyId: r.KmsKeyId ?? "alias/aws/secretsmanager",
-    Status: r.Status,
-    ...(r.StatusMessage !== undefined ? { StatusMessage: r.StatusMessage } : {}),
-  }));
-}
 
 /** Replica rows (and removals of same-named secrets when forced) for `regions`, and their statuses. */
 export async function planReplicas(
