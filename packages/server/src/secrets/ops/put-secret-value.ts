@@ -27,7 +27,9 @@ export async function planVersion(
   patch: Partial<SecretRecord>,
 ): Promise<{ changes: Change[]; stages: string[] } | { existing: string[] }> {
   const existing = await deps.store.getVersion(s.uid, nv.token);
-  if (existing) {
+  // A value-less version is the placeholder RotateSecret created: the rotation's createSecret fills it.
+  const placeholder = existing !== undefined && existing.sealed === undefined;
+  if (existing && !placeholder) {
     const stored = await openValue(deps, s, existing);
     if (stored && sameValue(stored, nv.value)) return { existing: existing.stages };
     throw new ServiceError("ResourceExistsException", `You can't use ClientRequestToken ${nv.token} because that value is already in use for a version of secret ${s.arn}.`);
@@ -39,10 +41,13 @@ export async function planVersion(
   const moves = attachLabels(labels, nv.token, stages);
   const after = applyMoves(labels, moves);
   const now = deps.clock();
+  const sealed = await sealValue(deps, s, nv.token, nv.value);
   const changes: Change[] = [
-    { op: "insertVersion", secretUid: s.uid, versionId: nv.token, createdAt: now, kind: nv.value.kind, sealed: await sealValue(deps, s, nv.token, nv.value) },
+    placeholder
+      ? { op: "setVersionValue", secretUid: s.uid, versionId: nv.token, kind: nv.value.kind, sealed }
+      : { op: "insertVersion", secretUid: s.uid, versionId: nv.token, createdAt: now, kind: nv.value.kind, sealed },
     ...labelChanges(s.uid, moves),
-    ...versionPurge(s.uid, [...versions, { versionId: nv.token, createdAt: now, stages: [...stages] }], after, now),
+    ...(placeholder ? [] : versionPurge(s.uid, [...versions, { versionId: nv.token, createdAt: now, stages: [...stages] }], after, now)),
     ...(await saveWithReplicas(deps, revise(s, { lastChangedAt: now, ...patch }))),
   ];
   return { changes, stages: [...stages].sort() };
