@@ -10,8 +10,10 @@ export interface RequestToSign {
   method: string;
   /** Host header value exactly as it will be sent (host[:port]). */
   host: string;
-  /** Path without query, already URI-encoded as sent (`/` for the JSON protocol). */
+  /** Path without query, already URI-encoded as sent (`/` for the JSON protocol); plain characters only. */
   path: string;
+  /** The query string as sent, without `?` (application/x-www-form-urlencoded or RFC 3986). */
+  query?: string;
   headers: Record<string, string>;
   body: string | Buffer;
   region: string;
@@ -21,6 +23,24 @@ export interface RequestToSign {
 }
 
 const hex = (d: string | Buffer) => createHash("sha256").update(d).digest("hex");
+
+const rfc3986 = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** SigV4 canonical query: pairs decoded, RFC 3986 re-encoded, sorted by name then value. */
+function canonicalQuery(query: string | undefined): string {
+  if (!query) return "";
+  return query
+    .split("&")
+    .filter(Boolean)
+    .map((p) => {
+      const eq = p.indexOf("=");
+      const dec = (x: string) => decodeURIComponent(x.replace(/\+/g, " "));
+      return [rfc3986(dec(eq < 0 ? p : p.slice(0, eq))), rfc3986(dec(eq < 0 ? "" : p.slice(eq + 1)))] as const;
+    })
+    .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join("&");
+}
 
 /**
  * Signs a request without a query string with AWS Signature Version 4 and returns every header
@@ -37,7 +57,7 @@ export function signRequest(r: RequestToSign, c: SigningCredentials): Record<str
   const lower: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) lower[k.toLowerCase()] = v.trim().replace(/\s+/g, " ");
   const signed = names.join(";");
-  const canonical = [r.method, r.path, "", names.map((n) => `${n}:${lower[n]}\n`).join(""), signed, payloadHash].join("\n");
+  const canonical = [r.method, r.path, canonicalQuery(r.query), names.map((n) => `${n}:${lower[n]}\n`).join(""), signed, payloadHash].join("\n");
   const scope = `${date}/${r.region}/${r.service}/aws4_request`;
   const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${hex(canonical)}`;
   let k = createHmac("sha256", `AWS4${c.secretAccessKey}`).update(date).digest();

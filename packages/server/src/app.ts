@@ -8,12 +8,17 @@ import { ensurePrivateDir } from "./fs/private-file.js";
 import { AwsJsonDispatcher, errorResponse } from "./http/aws-json.js";
 import { createEdgeServer, type EdgeRequest, type EdgeResponse } from "./http/edge.js";
 import { SigV4Verifier } from "./http/sigv4/verify.js";
+import { MANAGEMENT_SERVICE, ManagementApi } from "./http/management.js";
+import { rotationRoutes } from "./rotation/routes.js";
 import { AccessKeyDirectory } from "./iam/access-keys.js";
 import { AccountBoundaryAuthorizer } from "./iam/authorizer.js";
 import { bootstrap } from "./iam/bootstrap.js";
 import type { Principal } from "./iam/principal.js";
 import { startPurgeJob } from "./lifecycle/purge.js";
 import { AccessTracker } from "./secrets/access-tracker.js";
+import { RotationEngine, type EngineOptions } from "./rotation/engine.js";
+import { RotatorRegistry } from "./rotation/registry.js";
+import { RotationScheduler } from "./rotation/scheduler.js";
 import type { SecretsDeps } from "./secrets/context.js";
 import { servingStoreFromConfig } from "./storage/store-from-config.js";
 import type { Store } from "./storage/store.js";
@@ -32,11 +37,25 @@ export interface App {
   /** Stops accepting requests, lets in-flight ones finish (up to `graceMs`), stops jobs, closes the store. */
   close(graceMs?: number): Promise<void>;
   purgeNow(): Promise<void>;
+  /** Runs one scheduler pass now (tests); resolves with how many rotations it started. */
+  scheduleNow(): Promise<number>;
 }
 
 export interface AppOptions {
   clock?: () => number;
   logger?: Logger;
+  /** Test hook into the rotation engine (see EngineOptions.checkpoint). */
+  rotationCheckpoint?: EngineOptions["checkpoint"];
+}
+
+/** The crash-test hook: a rotation reaching `where` logs it and never goes on. */
+function pauseAt(where: string, logger: Logger): NonNullable<EngineOptions["checkpoint"]> {
+  return async (at, r) => {
+    if (at !== where) return;
+    logger.warn({ rotationId: r.id, secretArn: r.secretArn, at }, "rotation paused (rotation.pauseAt)");
+    process.stdout.write(`rotation paused at ${at} ${r.id}\n`);
+    await new Promise(() => undefined);
+  };
 }
 
 /**
@@ -60,7 +79,24 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   });
 
   const access = new AccessTracker(store, 1000, (e) => logger.error({ err: e }, "recording access times failed"));
-  const deps: SecretsDeps = { store, envelope, authz: new AccountBoundaryAuthorizer(), clock, access };
+  const deps = { store, envelope, authz: new AccountBoundaryAuthorizer(), clock, access } as SecretsDeps;
+  const rc = config.rotation;
+  deps.rotation = new RotationEngine(
+    deps,
+    new RotatorRegistry(store),
+    {
+      nodeId: rc.nodeId,
+      stepTimeoutMs: rc.stepTimeoutSeconds * 1000,
+      leaseMs: rc.leaseSeconds * 1000,
+      maxAttempts: rc.maxAttempts,
+      retryBaseMs: rc.retryBaseSeconds * 1000,
+      retryMaxMs: rc.retryMaxSeconds * 1000,
+      ...(rc.pauseAt ? { checkpoint: pauseAt(rc.pauseAt, logger) } : {}),
+      ...(opts.rotationCheckpoint ? { checkpoint: opts.rotationCheckpoint } : {}),
+    },
+    logger.child({ component: "rotation" }),
+  );
+  const scheduler = new RotationScheduler(deps, { intervalMs: rc.schedulerIntervalSeconds * 1000, concurrency: rc.concurrency }, logger.child({ component: "scheduler" }));
   const keys = new AccessKeyDirectory(store, envelope, clock);
   const verifier = new SigV4Verifier<Principal>({ service: "secretsmanager", lookup: (id) => keys.peek(id), now: clock });
   const dispatcher = new AwsJsonDispatcher({
@@ -69,10 +105,18 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     deps,
     onInternalError: (e, requestId) => logger.error({ err: e, requestId }, "internal error"),
   });
+  const management = new ManagementApi({
+    verifier: new SigV4Verifier<Principal>({ service: MANAGEMENT_SERVICE, lookup: (id) => keys.peek(id), now: clock }),
+    keys,
+    deps,
+    routes: [...rotationRoutes],
+    onInternalError: (e, requestId) => logger.error({ err: e, requestId }, "internal error"),
+  });
   const route = (req: EdgeRequest): EdgeResponse | Promise<EdgeResponse> => {
     if (req.method === "GET" && (req.url === "/health" || req.url === "/ready")) {
       return { status: 200, headers: { "Content-Type": "application/json" }, body: '{"status":"ok"}' };
     }
+    if (ManagementApi.handles(req.url)) return management.handle(req);
     return dispatcher.handle(req);
   };
   const server = createEdgeServer({
@@ -90,6 +134,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     onError: (e) => logger.error({ err: e }, "purge failed"),
   });
 
+  scheduler.start();
+
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => {
@@ -105,6 +151,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   const close = (graceMs = 10_000) =>
     (closing ??= (async () => {
       purge.stop();
+      scheduler.stop();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => server.closeAllConnections(), graceMs);
         force.unref();
@@ -114,12 +161,13 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         });
         server.closeIdleConnections();
       });
+      await deps.rotation.close(graceMs);
       await access.close();
       await store.close();
     })());
 
   return {
-    config, store, deps, server, endpoint, accountId: boot.accountId, logger, close, purgeNow: purge.runNow,
+    config, store, deps, server, endpoint, accountId: boot.accountId, logger, close, purgeNow: purge.runNow, scheduleNow: () => scheduler.tick(),
     ...(boot.credentialsFile ? { credentialsFile: boot.credentialsFile } : {}),
   };
 }

@@ -23,7 +23,8 @@ export async function seedSecrets(config: Config, o: { count: number; valueBytes
   const envelope = new Envelope(provider);
   await bootstrap(store, envelope, { dataDir: config.dataDir, accountId: o.accountId, accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey, now: Date.now() });
   const access = new AccessTracker(store, 60_000, () => {});
-  const deps: SecretsDeps = { store, envelope, authz: new AccountBoundaryAuthorizer(), clock: Date.now, access };
+  // Seeding creates secrets only: no rotation engine is needed.
+  const deps = { store, envelope, authz: new AccountBoundaryAuthorizer(), clock: Date.now, access } as Omit<SecretsDeps, "rotation"> as SecretsDeps;
   const ctx: RequestContext = {
     requestId: "seed", region: "us-east-1", sourceIp: "127.0.0.1", userAgent: "seed", secureTransport: false,
     principal: { accountId: o.accountId, userName: "admin", arn: userArn(o.accountId, "admin"), accessKeyId: o.accessKeyId },

@@ -9,6 +9,16 @@ export interface ConfigSources {
   /** Values given as command-line flags; they override the file and the environment. */
   flags?: Partial<{ dataDir: string; host: string; port: number; store: string }>;
   env?: NodeJS.ProcessEnv;
+  /** Values set by code (tests, embedding); they override everything else. */
+  overrides?: Record<string, unknown>;
+}
+
+function merge(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(source)) {
+    const cur = target[k];
+    if (v && typeof v === "object" && !Array.isArray(v) && cur && typeof cur === "object" && !Array.isArray(cur)) merge(cur as Record<string, unknown>, v as Record<string, unknown>);
+    else target[k] = v;
+  }
 }
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
@@ -56,6 +66,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   if (f.host !== undefined) raw.host = f.host;
   if (f.port !== undefined) raw.port = f.port;
   if (f.store !== undefined) setPath(raw, ["store", "url"], f.store);
+  if (sources.overrides) merge(raw, structuredClone(sources.overrides));
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);

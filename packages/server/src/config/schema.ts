@@ -46,6 +46,26 @@ export const configSchema = z
       })
       .strict()
       .default({ maxSecrets: 50_000 }),
+    rotation: z
+      .object({
+        /** This server's name in rotation leases. Servers sharing a store need distinct ids; a restarted server with the same id resumes its rotations at once. */
+        nodeId: z.string().min(1).default("local"),
+        /** How often the scheduler looks for due rotations. */
+        schedulerIntervalSeconds: z.number().min(0.05).default(30),
+        /** Rotations one server runs at once. */
+        concurrency: z.number().int().min(1).max(1000).default(8),
+        stepTimeoutSeconds: z.number().min(0.1).default(60),
+        leaseSeconds: z.number().min(1).default(300),
+        /** Failed attempts in a row before automatic rotation stops and the secret is flagged failing. */
+        maxAttempts: z.number().int().min(1).default(5),
+        /** Backoff after the n-th failure: retryBaseSeconds × 2^(n-1), capped at retryMaxSeconds. */
+        retryBaseSeconds: z.number().min(0).default(300),
+        retryMaxSeconds: z.number().min(0).default(6 * 3600),
+        /** Test hook for crash tests: pause a rotation forever at "before:<step>" or "after:<step>". Never set in production. */
+        pauseAt: z.string().optional(),
+      })
+      .strict()
+      .default({ nodeId: "local", schedulerIntervalSeconds: 30, concurrency: 8, stepTimeoutSeconds: 60, leaseSeconds: 300, maxAttempts: 5, retryBaseSeconds: 300, retryMaxSeconds: 6 * 3600 }),
     /** How often the background job purges secrets whose recovery window has ended. */
     purgeIntervalSeconds: z.number().int().min(1).default(60),
     log: z

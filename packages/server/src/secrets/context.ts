@@ -3,6 +3,7 @@ import type { Authorizer } from "../iam/authorizer.js";
 import type { Principal } from "../iam/principal.js";
 import type { Store } from "../storage/store.js";
 import type { AccessTracker } from "./access-tracker.js";
+import type { RotationEngine } from "../rotation/engine.js";
 
 /** What an operation knows about the call it serves. */
 export interface RequestContext {
@@ -24,4 +25,6 @@ export interface SecretsDeps {
   clock: () => number;
   /** Records LastAccessedDate off the read path. */
   access: AccessTracker;
+  /** Runs rotations (RotateSecret, the scheduler). */
+  rotation: RotationEngine;
 }

@@ -10,7 +10,7 @@ import { listSecrets } from "./ops/list-secrets.js";
 import { putSecretValue, updateSecret } from "./ops/put-secret-value.js";
 import { removeRegionsFromReplication, replicateSecretToRegions, stopReplicationToReplica } from "./ops/replication.js";
 import { deleteResourcePolicy, getResourcePolicy, putResourcePolicy, validateResourcePolicy } from "./ops/resource-policy.js";
-import { cancelRotateSecret, rotateSecret } from "./ops/rotation.js";
+import { cancelRotateSecret, rotateSecret } from "../rotation/api.js";
 import { tagResource, untagResource } from "./ops/tags.js";
 import { updateSecretVersionStage } from "./ops/update-version-stage.js";
 

@@ -44,6 +44,14 @@ export interface SecretRecord {
   rotationRules?: RotationRules;
   lastRotatedAt?: number;
   nextRotationAt?: number;
+  /** Options for the rotation function (RotateSecret's ExternalSecretRotationMetadata). */
+  rotationOptions?: Record<string, string>;
+  /** When the scheduler should start the next attempt: the next window, or a retry after a failure; unset when nothing is scheduled. */
+  rotationDueAt?: number;
+  /** Failed attempts since the last success. */
+  rotationFailures?: number;
+  /** Set when the retries after failures are used up: automatic rotation stops until a manual RotateSecret. */
+  rotationFailing?: boolean;
   /** Undefined until the secret is first tagged; [] once every tag was removed (AWS shows `Tags: []`). */
   tags?: Tag[];
   resourcePolicy?: string;

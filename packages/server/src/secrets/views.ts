@@ -35,6 +35,7 @@ function common(s: SecretRecord) {
     ...(s.rotationEnabled !== undefined ? { RotationEnabled: s.rotationEnabled } : {}),
     ...(s.rotationLambdaArn ? { RotationLambdaARN: s.rotationLambdaArn } : {}),
     ...(s.rotationRules ? { RotationRules: s.rotationRules } : {}),
+    ...(s.rotationOptions ? { ExternalSecretRotationMetadata: Object.entries(s.rotationOptions).map(([Key, Value]) => ({ Key, Value })) } : {}),
     ...(s.lastRotatedAt !== undefined ? { LastRotatedDate: epochSeconds(s.lastRotatedAt) } : {}),
     LastChangedDate: epochSeconds(s.lastChangedAt),
     ...(s.lastAccessedAt !== undefined ? { LastAccessedDate: epochSeconds(s.lastAccessedAt) } : {}),

@@ -1,6 +1,7 @@
 import type { AccessKeyRecord, AccountRecord, SecretRecord, VersionMeta, VersionRecord } from "../secrets/records.js";
 import type { Sealed } from "../crypto/envelope.js";
-import type { AccessBatch, Change, SecretPageQuery, Store, WrappedKeyRef } from "./store.js";
+import type { AccessBatch, Change, RotationQuery, SecretPageQuery, Store, WrappedKeyRef } from "./store.js";
+import type { RotationRecord, RotatorRegistration } from "../rotation/records.js";
 
 export interface CachingStoreOptions {
   /** Secrets whose lookups are kept (least recently used evicted). */
@@ -28,6 +29,9 @@ function uidsOf(c: Change): string | undefined {
       return c.secret.uid;
     case "deleteSecret":
       return c.uid;
+    case "insertRotation":
+    case "updateRotation":
+      return undefined;
     default:
       return c.secretUid;
   }
@@ -219,6 +223,33 @@ export class CachingStore implements Store {
   }
   setMeta(key: string, value: string): Promise<void> {
     return this.inner.setMeta(key, value);
+  }
+  listSecretsDueForRotation(now: number, limit: number): Promise<SecretRecord[]> {
+    return this.inner.listSecretsDueForRotation(now, limit);
+  }
+  getRotation(id: string): Promise<RotationRecord | undefined> {
+    return this.inner.getRotation(id);
+  }
+  getRunningRotation(secretUid: string): Promise<RotationRecord | undefined> {
+    return this.inner.getRunningRotation(secretUid);
+  }
+  listRotationsToResume(now: number, owner: string): Promise<RotationRecord[]> {
+    return this.inner.listRotationsToResume(now, owner);
+  }
+  listRotations(q: RotationQuery): Promise<RotationRecord[]> {
+    return this.inner.listRotations(q);
+  }
+  putRotator(r: RotatorRegistration): Promise<void> {
+    return this.inner.putRotator(r);
+  }
+  getRotator(accountId: string, name: string): Promise<RotatorRegistration | undefined> {
+    return this.inner.getRotator(accountId, name);
+  }
+  listRotators(accountId: string): Promise<RotatorRegistration[]> {
+    return this.inner.listRotators(accountId);
+  }
+  deleteRotator(accountId: string, name: string): Promise<boolean> {
+    return this.inner.deleteRotator(accountId, name);
   }
   listWrappedKeysNotUnder(activeKeyId: string, limit: number): Promise<WrappedKeyRef[]> {
     return this.inner.listWrappedKeysNotUnder(activeKeyId, limit);

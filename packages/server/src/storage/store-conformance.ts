@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { describe, test, before, after } from "node:test";
 import type { Sealed } from "../crypto/envelope.js";
 import type { SecretRecord } from "../secrets/records.js";
+import type { RotationRecord } from "../rotation/records.js";
 import { StoreConflict, type Store } from "./store.js";
 
 export interface StoreFixture {
@@ -54,6 +55,7 @@ export function storeConformance(name: string, open: () => Promise<StoreFixture>
         rotationEnabled: true, rotationLambdaArn: "arn:aws:lambda:us-east-1:1:function:f", rotationRules: { AutomaticallyAfterDays: 3 },
         lastRotatedAt: 7, nextRotationAt: 8, tags: [{ Key: "a", Value: "b" }], resourcePolicy: "{}", primaryUid: "p", primaryRegion: "eu-west-1",
         replicas: [{ Region: "eu-west-1", Status: "InSync", replicaUid: "r" }],
+        rotationOptions: { format: "hex" }, rotationDueAt: 9, rotationFailures: 2, rotationFailing: true,
       });
       await store.commit([{ op: "insertSecret", secret: s }]);
       assert.deepEqual(await store.getSecretByUid(s.uid), s);
@@ -281,6 +283,62 @@ export function storeConformance(name: string, open: () => Promise<StoreFixture>
       );
       assert.equal(results.filter((r) => r.status === "fulfilled").length, 1);
       for (const r of results) if (r.status === "rejected") assert.ok(r.reason instanceof StoreConflict);
+    });
+
+    test("rotations: one running per secret, compare-and-set updates, resumable ones, history order and filters", async () => {
+      const s = secret({ accountId: "777777777777" });
+      await store.commit([{ op: "insertSecret", secret: s }]);
+      const rot = (p: Partial<RotationRecord> = {}): RotationRecord => ({
+        id: randomUUID(), secretUid: s.uid, accountId: s.accountId, region: s.region, secretArn: s.arn, secretName: s.name, token: randomUUID(),
+        rotatorArn: "arn:aws:lambda:us-east-1:777777777777:function:f", rotationToken: "rt", options: {}, method: "manual", status: "running",
+        plan: ["createSecret", "setSecret", "testSecret", "finishSecret"], steps: [], startedAt: 100, attempt: 1, revision: 1, leaseOwner: "n1", leaseUntil: 1000, ...p,
+      });
+      const a = rot();
+      await store.commit([{ op: "insertRotation", rotation: a }]);
+      assert.equal(await conflictKind(store.commit([{ op: "insertRotation", rotation: rot() }])), "rotation");
+      assert.deepEqual(await store.getRunningRotation(s.uid), a);
+      assert.deepEqual(await store.getRotation(a.id), a);
+      assert.deepEqual((await store.listRotationsToResume(500, "n2")).map((r) => r.id), []);
+      assert.deepEqual((await store.listRotationsToResume(500, "n1")).map((r) => r.id), [a.id]);
+      assert.deepEqual((await store.listRotationsToResume(2000, "n2")).map((r) => r.id), [a.id]);
+      const done = { ...a, status: "succeeded" as const, endedAt: 200, revision: 2, steps: [{ step: "createSecret" as const, startedAt: 100, endedAt: 150, outcome: "succeeded" as const }] };
+      await store.commit([{ op: "updateRotation", rotation: done }]);
+      assert.equal(await conflictKind(store.commit([{ op: "updateRotation", rotation: { ...a, status: "failed", revision: 2 } }])), "revision");
+      assert.equal(await store.getRunningRotation(s.uid), undefined);
+      const b = rot({ startedAt: 300, method: "automatic" });
+      await store.commit([{ op: "insertRotation", rotation: b }, { op: "updateRotation", rotation: { ...b, status: "failed", error: "x", revision: 2 } }]);
+      const c = rot({ startedAt: 400 });
+      await store.commit([{ op: "insertRotation", rotation: c }]);
+      assert.deepEqual((await store.listRotations({ accountId: s.accountId, secretUid: s.uid, limit: 10 })).map((r) => r.id), [c.id, b.id, a.id]);
+      assert.deepEqual((await store.listRotations({ accountId: s.accountId, status: "failed", limit: 10 })).map((r) => r.id), [b.id]);
+      assert.deepEqual((await store.listRotations({ accountId: s.accountId, method: "automatic", limit: 10 })).map((r) => r.id), [b.id]);
+      assert.deepEqual((await store.listRotations({ accountId: s.accountId, since: 300, until: 400, limit: 10 })).map((r) => r.id), [b.id]);
+      assert.deepEqual((await store.listRotations({ accountId: s.accountId, before: { startedAt: 400, id: c.id }, limit: 1 })).map((r) => r.id), [b.id]);
+      assert.deepEqual(await store.listRotations({ accountId: "000000000000", limit: 10 }), []);
+    });
+
+    test("rotation due dates: due secrets soonest first, deleted ones left out", async () => {
+      const soon = secret({ rotationDueAt: 10 });
+      const later = secret({ rotationDueAt: 20 });
+      const future = secret({ rotationDueAt: 10_000 });
+      const deleted = secret({ rotationDueAt: 5, deletedAt: 1, deletionDate: 9_999_999_999_999 });
+      await store.commit([soon, later, future, deleted].map((x) => ({ op: "insertSecret" as const, secret: x })));
+      const due = (await store.listSecretsDueForRotation(100, 100)).map((x) => x.uid);
+      assert.ok(due.indexOf(soon.uid) >= 0 && due.indexOf(soon.uid) < due.indexOf(later.uid));
+      assert.ok(!due.includes(future.uid) && !due.includes(deleted.uid));
+      await store.commit([{ op: "updateSecret", secret: { ...soon, rotationDueAt: undefined, revision: 2 } }]);
+      assert.ok(!(await store.listSecretsDueForRotation(100, 100)).some((x) => x.uid === soon.uid));
+    });
+
+    test("HTTP rotator registrations per account", async () => {
+      await store.putRotator({ accountId: "888888888888", name: "fn", url: "http://a", createdAt: 1 });
+      await store.putRotator({ accountId: "888888888888", name: "fn", url: "http://b", createdAt: 2 });
+      await store.putRotator({ accountId: "999999999999", name: "fn", url: "http://c", createdAt: 1 });
+      assert.equal((await store.getRotator("888888888888", "fn"))?.url, "http://b");
+      assert.deepEqual((await store.listRotators("888888888888")).map((r) => r.name), ["fn"]);
+      assert.equal(await store.deleteRotator("888888888888", "fn"), true);
+      assert.equal(await store.getRotator("888888888888", "fn"), undefined);
+      assert.equal((await store.getRotator("999999999999", "fn"))?.url, "http://c");
     });
 
     test("committed data survives closing and reopening", async () => {

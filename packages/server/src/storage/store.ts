@@ -1,5 +1,6 @@
 import type { Sealed } from "../crypto/envelope.js";
 import type { AccessKeyRecord, AccountRecord, SecretRecord, VersionMeta, VersionRecord, ValueKind } from "../secrets/records.js";
+import type { RotationRecord, RotationStatus, RotatorRegistration } from "../rotation/records.js";
 
 /**
  * One row-level change. A write is a list of changes applied atomically by `Store.commit`;
@@ -15,12 +16,16 @@ export type Change =
   | { op: "setVersionValue"; secretUid: string; versionId: string; kind: ValueKind; sealed: Sealed }
   | { op: "deleteVersion"; secretUid: string; versionId: string }
   /** Points `stage` at `versionId`, or removes the label when versionId is null. */
-  | { op: "setStage"; secretUid: string; stage: string; versionId: string | null };
+  | { op: "setStage"; secretUid: string; stage: string; versionId: string | null }
+  /** A new rotation; fails with a "rotation" conflict while the secret has another one running. */
+  | { op: "insertRotation"; rotation: RotationRecord }
+  /** Replaces a rotation; revision conflict unless the stored revision is `rotation.revision - 1`. */
+  | { op: "updateRotation"; rotation: RotationRecord };
 
 /** Thrown by `commit` when a change collides with stored state; the domain maps it to an AWS error or retries. */
 export class StoreConflict extends Error {
   constructor(
-    readonly kind: "name" | "version" | "revision" | "missing",
+    readonly kind: "name" | "version" | "revision" | "missing" | "rotation",
     detail: string,
   ) {
     super(`store conflict (${kind}): ${detail}`);
@@ -37,6 +42,17 @@ export interface SecretPageQuery {
   order: "asc" | "desc";
   /** Resume strictly after this position (the sort value and the uid of the last row returned). */
   after?: { key: string | number | null; uid: string };
+  limit: number;
+}
+
+export interface RotationQuery {
+  accountId: string;
+  secretUid?: string;
+  status?: RotationStatus;
+  method?: string;
+  since?: number;
+  until?: number;
+  before?: { startedAt: number; id: string };
   limit: number;
 }
 
@@ -100,6 +116,20 @@ export interface Store {
 
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
+
+  /** Secrets whose rotation is due (`rotationDueAt` at or before `now`), soonest first. */
+  listSecretsDueForRotation(now: number, limit: number): Promise<SecretRecord[]>;
+  getRotation(id: string): Promise<RotationRecord | undefined>;
+  /** The running rotation of a secret, if any (there is at most one). */
+  getRunningRotation(secretUid: string): Promise<RotationRecord | undefined>;
+  /** Running rotations whose lease ended before `now` or that `owner` holds. */
+  listRotationsToResume(now: number, owner: string): Promise<RotationRecord[]>;
+  /** Rotation history, newest first, after the `before` cursor (startedAt, id). */
+  listRotations(q: RotationQuery): Promise<RotationRecord[]>;
+  putRotator(r: RotatorRegistration): Promise<void>;
+  getRotator(accountId: string, name: string): Promise<RotatorRegistration | undefined>;
+  listRotators(accountId: string): Promise<RotatorRegistration[]>;
+  deleteRotator(accountId: string, name: string): Promise<boolean>;
 
   /** Data keys not wrapped under `activeKeyId`, at most `limit` of them. */
   listWrappedKeysNotUnder(activeKeyId: string, limit: number): Promise<WrappedKeyRef[]>;

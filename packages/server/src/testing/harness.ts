@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { pino } from "pino";
-import { startApp, type App } from "../app.js";
+import { startApp, type App, type AppOptions } from "../app.js";
 import { loadConfig } from "../config/load.js";
 
 /** Fixed credentials for tests: the bootstrap key every test server is started with. */
@@ -28,7 +28,9 @@ export interface TestServer {
 }
 
 /** Starts a server in this process on a free port with a fresh data dir and the test key. */
-export async function startTestServer(o: { clock?: () => number; dataDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<TestServer> {
+export async function startTestServer(
+  o: { clock?: () => number; dataDir?: string; env?: NodeJS.ProcessEnv; rotation?: Record<string, unknown>; config?: Record<string, unknown>; rotationCheckpoint?: AppOptions["rotationCheckpoint"] } = {},
+): Promise<TestServer> {
   const dataDir = o.dataDir ?? tempDir();
   const config = loadConfig({
     env: {
@@ -39,8 +41,14 @@ export async function startTestServer(o: { clock?: () => number; dataDir?: strin
       ...o.env,
     },
     flags: { dataDir, port: 0, host: "127.0.0.1" },
+    // The scheduler is driven by app.scheduleNow() in tests; its timer stays out of the way.
+    overrides: { rotation: { schedulerIntervalSeconds: 3600, retryBaseSeconds: 60, ...o.rotation }, ...o.config },
   });
-  const app = await startApp(config, { logger: pino({ level: "silent" }), ...(o.clock ? { clock: o.clock } : {}) });
+  const app = await startApp(config, {
+    logger: pino({ level: "silent" }),
+    ...(o.clock ? { clock: o.clock } : {}),
+    ...(o.rotationCheckpoint ? { rotationCheckpoint: o.rotationCheckpoint } : {}),
+  });
   return {
     app,
     endpoint: app.endpoint,

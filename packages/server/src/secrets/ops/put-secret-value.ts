@@ -5,7 +5,8 @@ import type { RequestContext, SecretsDeps } from "../context.js";
 import { labelChanges, labelsOf, mutateSecret, revise, saveWithReplicas, versionPurge } from "../mutation.js";
 import type { SecretRecord } from "../records.js";
 import { assertNotDeleted, assertNotReplica, requireSecret } from "../resolve.js";
-import { AWSCURRENT, applyMoves, attachLabels } from "../stages.js";
+import { AWSCURRENT, applyMoves, attachLabels, type LabelMove } from "../stages.js";
+import { nextRotation } from "../../rotation/next-rotation.js";
 import { openValue, sameValue, sealValue, valueFromInput, type PlainValue } from "../values.js";
 
 interface NewVersion {
@@ -48,9 +49,19 @@ export async function planVersion(
       : { op: "insertVersion", secretUid: s.uid, versionId: nv.token, createdAt: now, kind: nv.value.kind, sealed },
     ...labelChanges(s.uid, moves),
     ...(placeholder ? [] : versionPurge(s.uid, [...versions, { versionId: nv.token, createdAt: now, stages: [...stages] }], after, now)),
-    ...(await saveWithReplicas(deps, revise(s, { lastChangedAt: now, ...patch }))),
+    ...(await saveWithReplicas(deps, revise(s, { lastChangedAt: now, ...patch, ...manualRotation(s, moves, now) }))),
   ];
   return { changes, stages: [...stages].sort() };
+}
+
+/**
+ * A value set by hand as AWSCURRENT counts as a rotation when the next automatic one is
+ * computed (AWS: "Secrets Manager considers that a valid rotation").
+ */
+function manualRotation(s: SecretRecord, moves: readonly LabelMove[], now: number): Partial<SecretRecord> {
+  if (!s.rotationEnabled || s.rotationDueAt === undefined || !moves.some((m) => m.stage === AWSCURRENT && m.versionId !== null)) return {};
+  const next = nextRotation(s, now);
+  return next === undefined ? {} : { nextRotationAt: next, rotationDueAt: next };
 }
 
 /** PutSecretValue: a new version, AWSCURRENT by default or the given VersionStages. */

@@ -58,4 +58,29 @@ export const sqliteMigrations: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX stages_by_version ON stages(secret_uid, version_id);
   `,
+  `
+  ALTER TABLE secrets ADD COLUMN rotation_due_at INTEGER;
+  CREATE INDEX secrets_rotation_due ON secrets(rotation_due_at) WHERE rotation_due_at IS NOT NULL;
+  CREATE TABLE rotations (
+    id TEXT PRIMARY KEY,
+    secret_uid TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    lease_until INTEGER,
+    revision INTEGER NOT NULL,
+    doc TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX rotations_one_running ON rotations(secret_uid) WHERE status = 'running';
+  CREATE INDEX rotations_by_secret ON rotations(secret_uid, started_at);
+  CREATE INDEX rotations_by_account ON rotations(account_id, started_at);
+  CREATE INDEX rotations_running ON rotations(lease_until) WHERE status = 'running';
+  CREATE TABLE rotators (
+    account_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    url TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, name)
+  );
+  `,
 ];

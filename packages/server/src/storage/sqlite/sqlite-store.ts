@@ -3,7 +3,8 @@ import { closeSync, openSync } from "node:fs";
 import type { Sealed } from "../../crypto/envelope.js";
 import { bindings } from "../../crypto/bindings.js";
 import type { AccessKeyRecord, AccountRecord, SecretRecord, VersionMeta, VersionRecord, ValueKind } from "../../secrets/records.js";
-import { StoreConflict, type AccessBatch, type Change, type SecretPageQuery, type Store, type WrappedKeyRef } from "../store.js";
+import { StoreConflict, type AccessBatch, type Change, type RotationQuery, type SecretPageQuery, type Store, type WrappedKeyRef } from "../store.js";
+import type { RotationRecord, RotatorRegistration } from "../../rotation/records.js";
 import { sqliteMigrations } from "./migrations.js";
 
 export interface SqliteStoreOptions {
@@ -29,6 +30,7 @@ interface SecretRow {
   deletion_date: number | null;
   primary_uid: string | null;
   revision: number;
+  rotation_due_at: number | null;
   doc: string;
 }
 
@@ -44,7 +46,7 @@ interface VersionRow {
 }
 
 /** Metadata kept as JSON: read and written whole, never queried by SQL. */
-type SecretDoc = Omit<SecretRecord, "uid" | "accountId" | "region" | "name" | "arn" | "createdAt" | "lastChangedAt" | "lastAccessedAt" | "deletedAt" | "deletionDate" | "primaryUid" | "revision">;
+type SecretDoc = Omit<SecretRecord, "uid" | "accountId" | "region" | "name" | "arn" | "createdAt" | "lastChangedAt" | "lastAccessedAt" | "deletedAt" | "deletionDate" | "primaryUid" | "revision" | "rotationDueAt">;
 
 const STAGE_SEP = "\u0001";
 
@@ -55,11 +57,12 @@ function toSecret(r: SecretRow): SecretRecord {
   if (r.deleted_at !== null) s.deletedAt = r.deleted_at;
   if (r.deletion_date !== null) s.deletionDate = r.deletion_date;
   if (r.primary_uid !== null) s.primaryUid = r.primary_uid;
+  if (r.rotation_due_at !== null) s.rotationDueAt = r.rotation_due_at;
   return s;
 }
 
 function docOf(s: SecretRecord): string {
-  const { uid, accountId, region, name, arn, createdAt, lastChangedAt, lastAccessedAt, deletedAt, deletionDate, primaryUid, revision, ...doc } = s;
+  const { uid, accountId, region, name, arn, createdAt, lastChangedAt, lastAccessedAt, deletedAt, deletionDate, primaryUid, revision, rotationDueAt, ...doc } = s;
   return JSON.stringify(doc);
 }
 
@@ -68,7 +71,7 @@ function secretParams(s: SecretRecord) {
     uid: s.uid, account_id: s.accountId, region: s.region, name: s.name, arn: s.arn,
     created_at: s.createdAt, last_changed_at: s.lastChangedAt, last_accessed_at: s.lastAccessedAt ?? null,
     deleted_at: s.deletedAt ?? null, deletion_date: s.deletionDate ?? null, primary_uid: s.primaryUid ?? null,
-    revision: s.revision, doc: docOf(s),
+    revision: s.revision, rotation_due_at: s.rotationDueAt ?? null, doc: docOf(s),
   };
 }
 
@@ -81,6 +84,10 @@ function toVersion(r: VersionRow): VersionRecord {
   }
   if (r.kind !== null) v.kind = r.kind;
   return v;
+}
+
+function rotationParams(r: RotationRecord) {
+  return { id: r.id, secret_uid: r.secretUid, account_id: r.accountId, status: r.status, started_at: r.startedAt, lease_until: r.leaseUntil ?? null, revision: r.revision, doc: JSON.stringify(r) };
 }
 
 const SORT_COLUMN = {
@@ -118,10 +125,20 @@ export class SqliteStore implements Store {
     this.migrate();
     const p = (sql: string) => this.db.prepare(sql);
     this.stmt = {
-      insertSecret: p(`INSERT INTO secrets (uid, account_id, region, name, arn, created_at, last_changed_at, last_accessed_at, deleted_at, deletion_date, primary_uid, revision, doc)
-        VALUES (@uid, @account_id, @region, @name, @arn, @created_at, @last_changed_at, @last_accessed_at, @deleted_at, @deletion_date, @primary_uid, @revision, @doc)`),
+      insertSecret: p(`INSERT INTO secrets (uid, account_id, region, name, arn, created_at, last_changed_at, last_accessed_at, deleted_at, deletion_date, primary_uid, revision, rotation_due_at, doc)
+        VALUES (@uid, @account_id, @region, @name, @arn, @created_at, @last_changed_at, @last_accessed_at, @deleted_at, @deletion_date, @primary_uid, @revision, @rotation_due_at, @doc)`),
       updateSecret: p(`UPDATE secrets SET name=@name, arn=@arn, last_changed_at=@last_changed_at, last_accessed_at=@last_accessed_at, deleted_at=@deleted_at,
-        deletion_date=@deletion_date, primary_uid=@primary_uid, revision=@revision, doc=@doc WHERE uid=@uid AND revision=@revision - 1`),
+        deletion_date=@deletion_date, primary_uid=@primary_uid, revision=@revision, rotation_due_at=@rotation_due_at, doc=@doc WHERE uid=@uid AND revision=@revision - 1`),
+      dueRotation: p(`SELECT * FROM secrets WHERE rotation_due_at IS NOT NULL AND rotation_due_at <= ? AND deleted_at IS NULL ORDER BY rotation_due_at LIMIT ?`),
+      insertRotation: p(`INSERT INTO rotations (id, secret_uid, account_id, status, started_at, lease_until, revision, doc) VALUES (@id, @secret_uid, @account_id, @status, @started_at, @lease_until, @revision, @doc)`),
+      updateRotation: p(`UPDATE rotations SET status=@status, lease_until=@lease_until, revision=@revision, doc=@doc WHERE id=@id AND revision=@revision - 1`),
+      getRotation: p(`SELECT doc FROM rotations WHERE id=?`),
+      runningRotation: p(`SELECT doc FROM rotations WHERE secret_uid=? AND status='running'`),
+      rotationsToResume: p(`SELECT doc FROM rotations WHERE status='running' AND (lease_until IS NULL OR lease_until < ? OR json_extract(doc, '$.leaseOwner') = ?)`),
+      putRotator: p(`INSERT INTO rotators (account_id, name, url, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (account_id, name) DO UPDATE SET url = excluded.url`),
+      getRotator: p(`SELECT * FROM rotators WHERE account_id=? AND name=?`),
+      listRotators: p(`SELECT * FROM rotators WHERE account_id=? ORDER BY name`),
+      deleteRotator: p(`DELETE FROM rotators WHERE account_id=? AND name=?`),
       deleteSecret: p(`DELETE FROM secrets WHERE uid = ?`),
       insertVersion: p(`INSERT INTO versions (secret_uid, version_id, created_at, kind, key_id, wrapped_key, ciphertext) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       setVersionValue: p(`UPDATE versions SET kind=?, key_id=?, wrapped_key=?, ciphertext=? WHERE secret_uid=? AND version_id=?`),
@@ -186,6 +203,7 @@ export class SqliteStore implements Store {
       if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
         const msg = String((e as Error).message);
         if (msg.includes("secrets.")) throw new StoreConflict("name", msg);
+        if (msg.includes("rotations.secret_uid")) throw new StoreConflict("rotation", msg);
         if (msg.includes("versions.")) throw new StoreConflict("version", msg);
       }
       throw e;
@@ -215,6 +233,12 @@ export class SqliteStore implements Store {
       case "deleteVersion":
         s.deleteVersionStages!.run(c.secretUid, c.versionId);
         s.deleteVersion!.run(c.secretUid, c.versionId);
+        return;
+      case "insertRotation":
+        s.insertRotation!.run(rotationParams(c.rotation));
+        return;
+      case "updateRotation":
+        if (s.updateRotation!.run(rotationParams(c.rotation)).changes !== 1) throw new StoreConflict("revision", c.rotation.id);
         return;
       case "setStage":
         if (c.versionId === null) s.removeStage!.run(c.secretUid, c.stage);
@@ -359,6 +383,52 @@ export class SqliteStore implements Store {
       return this.stmt.replaceVersionKey!.run(next.keyId, next.wrappedKey, ref.id[0], ref.id[1], ref.sealed.keyId, ref.sealed.wrappedKey).changes === 1;
     }
     return this.stmt.replaceAccessKeyKey!.run(next.keyId, next.wrappedKey, ref.id[0], ref.sealed.keyId, ref.sealed.wrappedKey).changes === 1;
+  }
+
+  async listSecretsDueForRotation(now: number, limit: number): Promise<SecretRecord[]> {
+    return (this.stmt.dueRotation!.all(now, limit) as SecretRow[]).map(toSecret);
+  }
+
+  async getRotation(id: string): Promise<RotationRecord | undefined> {
+    const r = this.stmt.getRotation!.get(id) as { doc: string } | undefined;
+    return r && (JSON.parse(r.doc) as RotationRecord);
+  }
+
+  async getRunningRotation(secretUid: string): Promise<RotationRecord | undefined> {
+    const r = this.stmt.runningRotation!.get(secretUid) as { doc: string } | undefined;
+    return r && (JSON.parse(r.doc) as RotationRecord);
+  }
+
+  async listRotationsToResume(now: number, owner: string): Promise<RotationRecord[]> {
+    return (this.stmt.rotationsToResume!.all(now, owner) as { doc: string }[]).map((r) => JSON.parse(r.doc) as RotationRecord);
+  }
+
+  async listRotations(q: RotationQuery): Promise<RotationRecord[]> {
+    const where = ["account_id = @account"];
+    if (q.secretUid !== undefined) where.push("secret_uid = @secret");
+    if (q.status !== undefined) where.push("status = @status");
+    if (q.method !== undefined) where.push("json_extract(doc, '$.method') = @method");
+    if (q.since !== undefined) where.push("started_at >= @since");
+    if (q.until !== undefined) where.push("started_at < @until");
+    if (q.before) where.push("(started_at < @bStarted OR (started_at = @bStarted AND id < @bId))");
+    const rows = this.db
+      .prepare(`SELECT doc FROM rotations WHERE ${where.join(" AND ")} ORDER BY started_at DESC, id DESC LIMIT @limit`)
+      .all({ account: q.accountId, secret: q.secretUid ?? null, status: q.status ?? null, method: q.method ?? null, since: q.since ?? null, until: q.until ?? null, bStarted: q.before?.startedAt ?? null, bId: q.before?.id ?? null, limit: q.limit }) as { doc: string }[];
+    return rows.map((r) => JSON.parse(r.doc) as RotationRecord);
+  }
+
+  async putRotator(r: RotatorRegistration): Promise<void> {
+    this.stmt.putRotator!.run(r.accountId, r.name, r.url, r.createdAt);
+  }
+  async getRotator(accountId: string, name: string): Promise<RotatorRegistration | undefined> {
+    const r = this.stmt.getRotator!.get(accountId, name) as { account_id: string; name: string; url: string; created_at: number } | undefined;
+    return r && { accountId: r.account_id, name: r.name, url: r.url, createdAt: r.created_at };
+  }
+  async listRotators(accountId: string): Promise<RotatorRegistration[]> {
+    return (this.stmt.listRotators!.all(accountId) as { account_id: string; name: string; url: string; created_at: number }[]).map((r) => ({ accountId: r.account_id, name: r.name, url: r.url, createdAt: r.created_at }));
+  }
+  async deleteRotator(accountId: string, name: string): Promise<boolean> {
+    return this.stmt.deleteRotator!.run(accountId, name).changes > 0;
   }
 
   /** Changes whenever another connection (another process) commits to the file. */
