@@ -53,10 +53,10 @@ export async function rotateSecret(deps: SecretsDeps, ctx: RequestContext, input
     if ((await deps.store.getVersion(s.uid, token)) !== undefined) {
       throw new ServiceError("ResourceExistsException", `You can't use ClientRequestToken ${token} because that value is already in use for a version of secret ${s.arn}.`);
     }
-    const enabled = rules !== undefined ? true : (s.rotationEnabled ?? false);
+    // RotateSecret turns rotation on (AWS rotation functions check RotationEnabled first); without rules nothing is scheduled.
     const config: Partial<SecretRecord> = {
       rotationLambdaArn: lambda,
-      rotationEnabled: enabled,
+      rotationEnabled: true,
       ...(rules ? { rotationRules: rules } : {}),
       ...(options ? { rotationOptions: options } : {}),
       rotationFailing: false,

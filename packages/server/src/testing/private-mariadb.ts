@@ -152,26 +152,26 @@ async function startOnce(o: { ssl?: boolean }): Promise<PrivateMariadb> {
     exited = new Promise((resolve) => proc.once("exit", () => resolve()));
     // Ready when root logs in over TCP (no password yet: --auth-root-authentication-method=normal).
     const deadline = Date.now() + 60_000;
-    let ready = false;
-    while (!ready && Date.now() < deadline && proc.exitCode === null && proc.signalCode === null) {
+    let admin: mysql.Connection | undefined;
+    while (!admin && Date.now() < deadline && proc.exitCode === null && proc.signalCode === null) {
       try {
-        const c = await mysql.createConnection({ host, port, user: "root", password: "", connectTimeout: 2000, ...(o.ssl ? { ssl: { rejectUnauthorized: false } } : {}) });
-        try {
-          // Every root account (localhost, 127.0.0.1, ::1, the host name) gets the password.
-          const [rows] = await c.query<mysql.RowDataPacket[]>("SELECT Host FROM mysql.user WHERE User = 'root'");
-          for (const r of rows) await c.query("ALTER USER 'root'@? IDENTIFIED BY ?", [r.Host as string, rootPassword]);
-        } finally {
-          await c.end();
-        }
-        ready = true;
+        admin = await mysql.createConnection({ host, port, user: "root", password: "", connectTimeout: 2000, ...(o.ssl ? { ssl: { rejectUnauthorized: false } } : {}) });
       } catch {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    if (!ready) {
+    if (!admin) {
       const text = log();
       if (/Address already in use|Can't start server: Bind/i.test(text)) throw new PortTaken();
       throw new Error(`mariadbd did not start (exit ${proc.exitCode ?? proc.signalCode ?? "still running"}):\n${text}`);
+    }
+    try {
+      // The local root accounts get the password (root@<host name> is ignored under --skip-name-resolve).
+      for (const rootHost of ["localhost", "127.0.0.1", "::1"]) {
+        await admin.query("ALTER USER IF EXISTS 'root'@? IDENTIFIED BY ?", [rootHost, rootPassword]);
+      }
+    } finally {
+      await admin.end();
     }
 
     const ssl = o.ssl ? { rejectUnauthorized: false } : undefined;
