@@ -26,9 +26,6 @@ export async function rotateSecret(deps: SecretsDeps, ctx: RequestContext, input
   if (!input.ClientRequestToken) throw new ServiceError("InvalidParameterException", messages.missingToken);
   const token = input.ClientRequestToken;
   const rules = input.RotationRules;
-  if (rules?.AutomaticallyAfterDays !== undefined && rules.ScheduleExpression !== undefined) {
-    throw new ServiceError("InvalidParameterException", "You can't specify both AutomaticallyAfterDays and ScheduleExpression in RotationRules.");
-  }
   if (rules) compileSchedule(rules);
   const first = await requireSecret(deps, ctx, input.SecretId, "RotateSecret", () => ({
     ...(input.RotationLambdaARN ? { "secretsmanager:RotationLambdaARN": input.RotationLambdaARN } : {}),

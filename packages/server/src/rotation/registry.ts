@@ -2,10 +2,14 @@ import { parseArn } from "@keyshift/protocol";
 import type { Store } from "../storage/store.js";
 import type { Rotator } from "./rotator.js";
 import { httpRotator } from "./rotators/http/http-rotator.js";
+import { mysqlAlternatingUsers } from "./rotators/mysql/alternating-users.js";
+import { mysqlSingleUser } from "./rotators/mysql/single-user.js";
+import { postgresAlternatingUsers } from "./rotators/postgres/alternating-users.js";
+import { postgresSingleUser } from "./rotators/postgres/single-user.js";
 import { randomPasswordRotator } from "./rotators/random-password/random-password.js";
 
 /** The built-in rotators, addressed as Lambda functions of these names in any account and region. Adding one is one line. */
-export const builtinRotators: readonly Rotator[] = [randomPasswordRotator];
+export const builtinRotators: readonly Rotator[] = [randomPasswordRotator, postgresSingleUser, postgresAlternatingUsers, mysqlSingleUser, mysqlAlternatingUsers];
 
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 

@@ -88,6 +88,8 @@ describe("compileSchedule accepts valid rules", () => {
     // 28 Feb and 1 Mar are not consecutive in a leap year.
     [cron("cron(0 1,23 28,1 2,3 ? 2024)"), "cron"],
     [{ AutomaticallyAfterDays: 7, Duration: undefined, ScheduleExpression: undefined }, "days"],
+    // 256 characters, the longest ScheduleExpression allowed.
+    [cron(`cron(00 8 1 1 ? ${Array.from({ length: 48 }, (_, i) => 2030 + i).join(",")})`), "cron"],
   ];
   for (const [rules, kind] of valid) {
     it(`${JSON.stringify(rules)} -> ${kind}`, () => {
@@ -161,7 +163,8 @@ describe("compileSchedule rejects invalid rules with AWS-style messages", () => 
     [cron("rate(10 days)", "25h"), durRange("25h")],
     // Expression shape
     [cron(""), "ScheduleExpression must be between 1 and 256 characters long."],
-    [cron(`cron(0 8 1 * ? ${"*".repeat(250)})`), "ScheduleExpression must be between 1 and 256 characters long."],
+    // 257 characters (the 256-character one above with one more 0).
+    [cron(`cron(000 8 1 1 ? ${Array.from({ length: 48 }, (_, i) => 2030 + i).join(",")})`), "ScheduleExpression must be between 1 and 256 characters long."],
     [cron("every 10 days"), bad("every 10 days", shape)],
     [cron("CRON(0 8 * * ? *)"), bad("CRON(0 8 * * ? *)", shape)],
     [cron("cron (0 8 * * ? *)"), bad("cron (0 8 * * ? *)", shape)],

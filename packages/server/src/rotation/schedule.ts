@@ -167,7 +167,7 @@ export function compileSchedule(rules: RotationRules): RotationSchedule {
 
   let schedule: RotationSchedule;
   if (days !== undefined) {
-    if (typeof days !== "number" || !Number.isInteger(days) || days < 1 || days > MAX_DAYS) throw invalid(MSG_DAYS);
+    if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) throw invalid(MSG_DAYS);
     // Start at 00:00 UTC, at most 24h long: can neither cross the UTC day nor reach the next window.
     schedule = { kind: "days", days, rules: normalized, durationMs };
   } else {
@@ -494,11 +494,8 @@ function nextMatchingDay(c: CompiledCron, day: number): number | undefined {
     const y = date.getUTCFullYear();
     const m = date.getUTCMonth() + 1;
     if (y > MAX_YEAR) return undefined;
-    if (y < MIN_YEAR) {
-      day = daysFromCivil(MIN_YEAR, 1, 1);
-      continue;
-    }
     if (!c.years[y - MIN_YEAR]) {
+      // Also before 1970 (negative index): skip ahead a year at a time.
       day = daysFromCivil(y + 1, 1, 1);
       continue;
     }

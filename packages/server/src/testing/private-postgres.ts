@@ -68,21 +68,37 @@ export function asUser(owner: ServiceAccount | undefined, cmd: string, args: str
   return owner ? ["runuser", ["-u", owner.name, "--", cmd, ...args]] : [cmd, args];
 }
 
-/** Kill-on-exit hooks: a test process that dies without running its `after` still stops its servers. */
+/**
+ * Kill-on-exit hooks: a test process that exits or is signalled (the test runner cancels a file
+ * with SIGTERM) without running its `after` still stops its servers. SIGKILL cannot be caught.
+ */
 const exitHooks = new Set<() => void>();
 let exitHookInstalled = false;
+function runExitHooks(): void {
+  for (const h of [...exitHooks]) {
+    exitHooks.delete(h);
+    try {
+      h();
+    } catch {
+      /* best effort */
+    }
+  }
+}
 export function onProcessExit(hook: () => void): () => void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
-    process.on("exit", () => {
-      for (const h of exitHooks) {
-        try {
-          h();
-        } catch {
-          /* best effort */
+    process.on("exit", runExitHooks);
+    for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+      const handler = (): void => {
+        runExitHooks();
+        // Alone on the signal: die of it as if we had not been listening.
+        if (process.listenerCount(sig) === 1) {
+          process.removeListener(sig, handler);
+          process.kill(process.pid, sig);
         }
-      }
-    });
+      };
+      process.on(sig, handler);
+    }
   }
   exitHooks.add(hook);
   return () => {
@@ -127,6 +143,8 @@ export interface PrivatePostgres {
   superuser: string;
   superPassword: string;
   dataDir: string;
+  /** The server's log (statements too, with settings such as log_statement=ddl). */
+  logFile: string;
   /** With `ssl`: the server's certificate (self-signed, so also the CA to trust). */
   certificate?: SelfSignedCert;
   /** Stops the server (immediate mode) and removes its directories. Idempotent. */
@@ -148,7 +166,11 @@ export interface PrivatePostgres {
 
 const AUTH_FAILED = new Set(["28P01", "28000"]);
 
-export async function startPrivatePostgres(o: { ssl?: boolean } = {}): Promise<PrivatePostgres> {
+/**
+ * Starts a private server. `ssl`: TLS only, with a self-signed certificate. `settings`: extra
+ * `name=value` server settings (e.g. "log_statement=ddl").
+ */
+export async function startPrivatePostgres(o: { ssl?: boolean; settings?: string[] } = {}): Promise<PrivatePostgres> {
   const bin = postgresBinDir();
   if (!bin) throw new Error("no PostgreSQL server binaries under /usr/lib/postgresql/*/bin");
   const owner = serviceAccount("postgres");
@@ -195,7 +217,9 @@ export async function startPrivatePostgres(o: { ssl?: boolean } = {}): Promise<P
     let certificate: SelfSignedCert | undefined;
     const certFile = join(base, "server.crt");
     const keyFile = join(base, "server.key");
-    const settings = ["fsync=off", "full_page_writes=off", "synchronous_commit=off", "shared_buffers=16MB", "max_connections=40", "listen_addresses=127.0.0.1"];
+    const settings = [
+      "fsync=off", "full_page_writes=off", "synchronous_commit=off", "shared_buffers=16MB", "max_connections=40", "listen_addresses=127.0.0.1", ...(o.settings ?? []),
+    ];
     if (o.ssl) {
       certificate = selfSignedCert(["localhost", "127.0.0.1"]);
       writeOwnedFile(certFile, certificate.certPem, owner);
@@ -238,7 +262,7 @@ export async function startPrivatePostgres(o: { ssl?: boolean } = {}): Promise<P
       }
     };
     return {
-      host, port, superuser: "postgres", superPassword, dataDir,
+      host, port, superuser: "postgres", superPassword, dataDir, logFile,
       ...(certificate ? { certificate } : {}),
       stop,
       connect,

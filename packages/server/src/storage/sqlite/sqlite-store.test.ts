@@ -7,23 +7,25 @@ import { storeConformance } from "../store-conformance.js";
 import { SqliteStore } from "./sqlite-store.js";
 import { CachingStore } from "../caching-store.js";
 
-storeConformance("sqlite", async () => {
-  const dir = tempDir();
-  const path = join(dir, "keyshift.db");
-  let store = new SqliteStore({ path });
-  return {
-    store,
-    reopen: async () => {
-      await store.close();
-      store = new SqliteStore({ path });
-      return store;
-    },
-    cleanup: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+for (const writer of ["inline", "thread"] as const) {
+  storeConformance(`sqlite, ${writer} writes`, async () => {
+    const dir = tempDir();
+    const path = join(dir, "keyshift.db");
+    let store = new SqliteStore({ path, writer });
+    return {
+      store,
+      reopen: async () => {
+        await store.close();
+        store = new SqliteStore({ path, writer });
+        return store;
+      },
+      cleanup: async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  });
+}
 
 test("the database file is created 0600 even under a permissive umask", async () => {
   const dir = tempDir();
@@ -55,7 +57,7 @@ storeConformance("sqlite behind the read cache", async () => {
   const dir = tempDir();
   const path = join(dir, "keyshift.db");
   const make = () => {
-    const inner = new SqliteStore({ path });
+    const inner = new SqliteStore({ path, writer: "thread" });
     return { inner, store: new CachingStore(inner, { maxSecrets: 3, externalStamp: () => inner.dataVersion(), externalCheckMs: 0 }) };
   };
   let cur = make();
@@ -76,7 +78,7 @@ storeConformance("sqlite behind the read cache", async () => {
 test("the read cache sees commits made by another process (another connection)", async () => {
   const dir = tempDir();
   const path = join(dir, "k.db");
-  const a = new SqliteStore({ path });
+  const a = new SqliteStore({ path, writer: "thread" });
   const cached = new CachingStore(a, { maxSecrets: 100, externalStamp: () => a.dataVersion(), externalCheckMs: 0 });
   const other = new SqliteStore({ path });
   const s = { uid: "u1", accountId: "111111111111", region: "us-east-1", name: "n", arn: "arn:aws:secretsmanager:us-east-1:111111111111:secret:n-abcdef", createdAt: 1, lastChangedAt: 1, revision: 1 };
@@ -85,6 +87,8 @@ test("the read cache sees commits made by another process (another connection)",
   assert.equal((await cached.getSecretByName(s.accountId, s.region, "n"))?.revision, 1);
   assert.equal((await cached.getVersionByStage("u1", "AWSCURRENT"))?.versionId, "v1");
   await other.commit([{ op: "insertVersion", secretUid: "u1", versionId: "v2", createdAt: 2, kind: "string", sealed: sealed("2") }, { op: "setStage", secretUid: "u1", stage: "AWSCURRENT", versionId: "v2" }, { op: "updateSecret", secret: { ...s, revision: 2, description: "elsewhere" } }]);
+  // The writer thread publishes the other process's commit within its 50 ms poll.
+  await new Promise((r) => setTimeout(r, 120));
   assert.equal((await cached.getVersionByStage("u1", "AWSCURRENT"))?.versionId, "v2");
   assert.equal((await cached.getSecretByArn(s.arn))?.description, "elsewhere");
   await other.close();

@@ -1,152 +1,130 @@
-import Database from "better-sqlite3";
-import { closeSync, openSync } from "node:fs";
+import type Database from "better-sqlite3";
+import { Worker } from "node:worker_threads";
 import type { Sealed } from "../../crypto/envelope.js";
 import { bindings } from "../../crypto/bindings.js";
-import type { AccessKeyRecord, AccountRecord, SecretRecord, VersionMeta, VersionRecord, ValueKind } from "../../secrets/records.js";
-import { StoreConflict, type AccessBatch, type Change, type RotationQuery, type SecretPageQuery, type Store, type WrappedKeyRef } from "../store.js";
 import type { RotationRecord, RotatorRegistration } from "../../rotation/records.js";
-import { sqliteMigrations } from "./migrations.js";
+import type { AccessKeyRecord, AccountRecord, SecretRecord, VersionMeta, VersionRecord } from "../../secrets/records.js";
+import type { AccessBatch, Change, RotationQuery, SecretPageQuery, Store, WrappedKeyRef } from "../store.js";
+import { migrate, openConnection, type ConnectionOptions } from "./connection.js";
+import { SORT_COLUMN, STAGE_SEP, VERSION_COLUMNS, toAccessKey, toSecret, toVersion, type AccessKeyRow, type SecretRow, type VersionRow } from "./rows.js";
+import { SqliteWriter, resultError, type WriteOp, type WriteResult } from "./writer.js";
 
-export interface SqliteStoreOptions {
-  /** Database file, or ":memory:". */
-  path: string;
-  synchronous?: "full" | "normal";
-  /** Page cache, MiB (default 64). */
-  cacheMiB?: number;
-  /** Memory-mapped I/O window, MiB (default 1024). */
-  mmapMiB?: number;
+export interface SqliteStoreOptions extends ConnectionOptions {
+  /**
+   * `thread` (the server): writes go to a writer thread, so that fsyncs never block the event
+   * loop and concurrent writes share a transaction (group commit). `inline` (CLI, tests): writes
+   * run on the calling thread. Default inline.
+   */
+  writer?: "thread" | "inline";
 }
 
-interface SecretRow {
-  uid: string;
-  account_id: string;
-  region: string;
-  name: string;
-  arn: string;
-  created_at: number;
-  last_changed_at: number;
-  last_accessed_at: number | null;
-  deleted_at: number | null;
-  deletion_date: number | null;
-  primary_uid: string | null;
-  revision: number;
-  rotation_due_at: number | null;
-  doc: string;
+/** Where writes go: applied on this thread, or sent to the writer thread. */
+interface WriteChannel {
+  write(w: WriteOp): Promise<boolean | undefined>;
+  /** PRAGMA data_version of the writing connection: moves only when another process commits. */
+  stamp(): number;
+  close(): Promise<void>;
 }
 
-interface VersionRow {
-  version_id: string;
-  created_at: number;
-  last_accessed_at: number | null;
-  kind: ValueKind | null;
-  key_id: string | null;
-  wrapped_key: Buffer | null;
-  ciphertext: Buffer | null;
-  stages: string | null;
-}
-
-/** Metadata kept as JSON: read and written whole, never queried by SQL. */
-type SecretDoc = Omit<SecretRecord, "uid" | "accountId" | "region" | "name" | "arn" | "createdAt" | "lastChangedAt" | "lastAccessedAt" | "deletedAt" | "deletionDate" | "primaryUid" | "revision" | "rotationDueAt">;
-
-const STAGE_SEP = "\u0001";
-
-function toSecret(r: SecretRow): SecretRecord {
-  const doc = JSON.parse(r.doc) as SecretDoc;
-  const s: SecretRecord = { ...doc, uid: r.uid, accountId: r.account_id, region: r.region, name: r.name, arn: r.arn, createdAt: r.created_at, lastChangedAt: r.last_changed_at, revision: r.revision };
-  if (r.last_accessed_at !== null) s.lastAccessedAt = r.last_accessed_at;
-  if (r.deleted_at !== null) s.deletedAt = r.deleted_at;
-  if (r.deletion_date !== null) s.deletionDate = r.deletion_date;
-  if (r.primary_uid !== null) s.primaryUid = r.primary_uid;
-  if (r.rotation_due_at !== null) s.rotationDueAt = r.rotation_due_at;
-  return s;
-}
-
-function docOf(s: SecretRecord): string {
-  const { uid, accountId, region, name, arn, createdAt, lastChangedAt, lastAccessedAt, deletedAt, deletionDate, primaryUid, revision, rotationDueAt, ...doc } = s;
-  return JSON.stringify(doc);
-}
-
-function secretParams(s: SecretRecord) {
-  return {
-    uid: s.uid, account_id: s.accountId, region: s.region, name: s.name, arn: s.arn,
-    created_at: s.createdAt, last_changed_at: s.lastChangedAt, last_accessed_at: s.lastAccessedAt ?? null,
-    deleted_at: s.deletedAt ?? null, deletion_date: s.deletionDate ?? null, primary_uid: s.primaryUid ?? null,
-    revision: s.revision, rotation_due_at: s.rotationDueAt ?? null, doc: docOf(s),
-  };
-}
-
-function toVersion(r: VersionRow): VersionRecord {
-  const v: VersionRecord = { versionId: r.version_id, createdAt: r.created_at, stages: r.stages ? r.stages.split(STAGE_SEP).sort() : [] };
-  if (r.last_accessed_at !== null) v.lastAccessedAt = r.last_accessed_at;
-  if (r.key_id !== null && r.wrapped_key && r.ciphertext) {
-    v.keyId = r.key_id;
-    v.sealed = { keyId: r.key_id, wrappedKey: r.wrapped_key, ciphertext: r.ciphertext };
+class InlineChannel implements WriteChannel {
+  private readonly writer: SqliteWriter;
+  private readonly version: Database.Statement;
+  constructor(db: Database.Database) {
+    this.writer = new SqliteWriter(db);
+    this.version = db.prepare("PRAGMA data_version").pluck();
   }
-  if (r.kind !== null) v.kind = r.kind;
-  return v;
+  async write(w: WriteOp): Promise<boolean | undefined> {
+    const r = this.writer.run([w])[0]!;
+    if (!r.ok) throw resultError(r);
+    return r.value;
+  }
+  stamp(): number {
+    return this.version.get() as number;
+  }
+  async close(): Promise<void> {}
 }
 
-function rotationParams(r: RotationRecord) {
-  return { id: r.id, secret_uid: r.secretUid, account_id: r.accountId, status: r.status, started_at: r.startedAt, lease_until: r.leaseUntil ?? null, revision: r.revision, doc: JSON.stringify(r) };
+class ThreadChannel implements WriteChannel {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve: (v: boolean | undefined) => void; reject: (e: Error) => void }>();
+  private readonly stampView: Int32Array;
+  private next = 1;
+  private failed: Error | undefined;
+
+  constructor(o: ConnectionOptions) {
+    const sab = new SharedArrayBuffer(4);
+    this.stampView = new Int32Array(sab);
+    this.worker = new Worker(new URL("./writer-thread.js", import.meta.url), { workerData: { options: o, stamp: sab } });
+    // The thread keeps the process alive only while a write is in flight.
+    this.worker.unref();
+    this.worker.on("message", (results: { id: number; result: WriteResult }[]) => {
+      for (const { id, result } of results) {
+        const p = this.pending.get(id);
+        this.pending.delete(id);
+        if (!p) continue;
+        if (result.ok) p.resolve(result.value);
+        else p.reject(resultError(result));
+      }
+      if (this.pending.size === 0) this.worker.unref();
+    });
+    this.worker.on("error", (e) => this.fail(e));
+    this.worker.on("exit", (code) => this.fail(new Error(`the SQLite writer thread exited (code ${code})`)));
+  }
+
+  private fail(e: Error): void {
+    this.failed ??= e;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
+  write(w: WriteOp): Promise<boolean | undefined> {
+    if (this.failed) return Promise.reject(this.failed);
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage({ id, w });
+    });
+  }
+
+  stamp(): number {
+    return Atomics.load(this.stampView, 0);
+  }
+
+  /** Writes already sent are applied and answered (the thread drains its queue), later ones are refused. */
+  async close(): Promise<void> {
+    if (this.failed) return;
+    const exited = new Promise((r) => this.worker.once("exit", r));
+    this.worker.ref();
+    this.worker.postMessage({ close: true });
+    await exited;
+  }
 }
-
-const SORT_COLUMN = {
-  "created-date": "created_at",
-  "last-changed-date": "last_changed_at",
-  "last-accessed-date": "COALESCE(last_accessed_at, 0)",
-  name: "name",
-} as const;
-
-const VERSION_COLUMNS = `v.version_id, v.created_at, v.last_accessed_at, v.kind, v.key_id, v.wrapped_key, v.ciphertext,
-  (SELECT group_concat(s.stage, char(1)) FROM stages s WHERE s.secret_uid = v.secret_uid AND s.version_id = v.version_id) AS stages`;
 
 /**
- * The embedded store: one SQLite file in WAL mode. Writes run in a single synchronous
- * transaction per commit, fsynced before `commit` resolves (synchronous=FULL by default), so
- * an acknowledged write survives kill -9 and power loss; other processes (the CLI) can read
- * and write the same file concurrently.
+ * The embedded store: one SQLite file in WAL mode. Reads run on the calling thread (they are the
+ * hot path and take microseconds); writes go through a WriteChannel, in one transaction each,
+ * fsynced before they resolve (synchronous=FULL by default), so an acknowledged write survives
+ * kill -9 and power loss. Other processes (the CLI) can read and write the same file.
  */
 export class SqliteStore implements Store {
   readonly kind = "sqlite";
   private readonly db: Database.Database;
   private readonly stmt: Record<string, Database.Statement>;
+  private readonly writes: WriteChannel;
 
   constructor(opts: SqliteStoreOptions) {
-    if (opts.path !== ":memory:") closeSync(openSync(opts.path, "a", 0o600));
-    this.db = new Database(opts.path);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma(`synchronous = ${opts.synchronous ?? "full"}`);
-    this.db.pragma("busy_timeout = 10000");
-    this.db.pragma("foreign_keys = ON");
-    // Reads are the hot path: keep the working set in the page cache and map the file instead of
-    // paying a pread syscall per page.
-    this.db.pragma(`cache_size = -${(opts.cacheMiB ?? 64) * 1024}`);
-    this.db.pragma(`mmap_size = ${(opts.mmapMiB ?? 1024) * 1024 * 1024}`);
-    this.migrate();
+    this.db = openConnection(opts);
+    migrate(this.db);
+    this.writes = opts.writer === "thread" ? new ThreadChannel(opts) : new InlineChannel(this.db);
     const p = (sql: string) => this.db.prepare(sql);
     this.stmt = {
-      insertSecret: p(`INSERT INTO secrets (uid, account_id, region, name, arn, created_at, last_changed_at, last_accessed_at, deleted_at, deletion_date, primary_uid, revision, rotation_due_at, doc)
-        VALUES (@uid, @account_id, @region, @name, @arn, @created_at, @last_changed_at, @last_accessed_at, @deleted_at, @deletion_date, @primary_uid, @revision, @rotation_due_at, @doc)`),
-      updateSecret: p(`UPDATE secrets SET name=@name, arn=@arn, last_changed_at=@last_changed_at, last_accessed_at=@last_accessed_at, deleted_at=@deleted_at,
-        deletion_date=@deletion_date, primary_uid=@primary_uid, revision=@revision, rotation_due_at=@rotation_due_at, doc=@doc WHERE uid=@uid AND revision=@revision - 1`),
       dueRotation: p(`SELECT * FROM secrets WHERE rotation_due_at IS NOT NULL AND rotation_due_at <= ? AND deleted_at IS NULL ORDER BY rotation_due_at LIMIT ?`),
-      insertRotation: p(`INSERT INTO rotations (id, secret_uid, account_id, status, started_at, lease_until, revision, doc) VALUES (@id, @secret_uid, @account_id, @status, @started_at, @lease_until, @revision, @doc)`),
-      updateRotation: p(`UPDATE rotations SET status=@status, lease_until=@lease_until, revision=@revision, doc=@doc WHERE id=@id AND revision=@revision - 1`),
       getRotation: p(`SELECT doc FROM rotations WHERE id=?`),
       runningRotation: p(`SELECT doc FROM rotations WHERE secret_uid=? AND status='running'`),
       rotationsToResume: p(`SELECT doc FROM rotations WHERE status='running' AND (lease_until IS NULL OR lease_until < ? OR json_extract(doc, '$.leaseOwner') = ?)`),
-      putRotator: p(`INSERT INTO rotators (account_id, name, url, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (account_id, name) DO UPDATE SET url = excluded.url`),
       getRotator: p(`SELECT * FROM rotators WHERE account_id=? AND name=?`),
       listRotators: p(`SELECT * FROM rotators WHERE account_id=? ORDER BY name`),
-      deleteRotator: p(`DELETE FROM rotators WHERE account_id=? AND name=?`),
-      deleteSecret: p(`DELETE FROM secrets WHERE uid = ?`),
-      insertVersion: p(`INSERT INTO versions (secret_uid, version_id, created_at, kind, key_id, wrapped_key, ciphertext) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-      setVersionValue: p(`UPDATE versions SET kind=?, key_id=?, wrapped_key=?, ciphertext=? WHERE secret_uid=? AND version_id=?`),
-      deleteVersion: p(`DELETE FROM versions WHERE secret_uid=? AND version_id=?`),
-      deleteVersionStages: p(`DELETE FROM stages WHERE secret_uid=? AND version_id=?`),
-      setStage: p(`INSERT INTO stages (secret_uid, stage, version_id) VALUES (?, ?, ?) ON CONFLICT (secret_uid, stage) DO UPDATE SET version_id = excluded.version_id`),
-      removeStage: p(`DELETE FROM stages WHERE secret_uid=? AND stage=?`),
-      versionExists: p(`SELECT 1 FROM versions WHERE secret_uid=? AND version_id=?`),
       secretByName: p(`SELECT * FROM secrets WHERE account_id=? AND region=? AND name=?`),
       secretByArn: p(`SELECT * FROM secrets WHERE arn=?`),
       secretByUid: p(`SELECT * FROM secrets WHERE uid=?`),
@@ -157,97 +135,19 @@ export class SqliteStore implements Store {
       getVersion: p(`SELECT ${VERSION_COLUMNS} FROM versions v WHERE v.secret_uid=? AND v.version_id=?`),
       getVersionByStage: p(`SELECT ${VERSION_COLUMNS} FROM stages st JOIN versions v ON v.secret_uid = st.secret_uid AND v.version_id = st.version_id
         WHERE st.secret_uid=? AND st.stage=?`),
-      touchSecret: p(`UPDATE secrets SET last_accessed_at=? WHERE uid=? AND (last_accessed_at IS NULL OR last_accessed_at < ?)`),
-      touchVersion: p(`UPDATE versions SET last_accessed_at=? WHERE secret_uid=? AND version_id=? AND (last_accessed_at IS NULL OR last_accessed_at < ?)`),
-      insertAccount: p(`INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)`),
       getAccount: p(`SELECT * FROM accounts WHERE id=?`),
       listAccounts: p(`SELECT * FROM accounts ORDER BY created_at, id`),
-      insertAccessKey: p(`INSERT INTO access_keys (access_key_id, account_id, user_name, status, created_at, last_used_at, key_id, wrapped_key, ciphertext) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       getAccessKey: p(`SELECT * FROM access_keys WHERE access_key_id=?`),
       listAccessKeys: p(`SELECT * FROM access_keys WHERE account_id=? ORDER BY created_at, access_key_id`),
-      deleteAccessKey: p(`DELETE FROM access_keys WHERE access_key_id=?`),
-      touchAccessKey: p(`UPDATE access_keys SET last_used_at=? WHERE access_key_id=?`),
       getMeta: p(`SELECT value FROM meta WHERE key=?`),
-      dataVersion: p(`PRAGMA data_version`),
-      setMeta: p(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
       staleVersionKeys: p(`SELECT v.secret_uid, v.version_id, v.key_id, v.wrapped_key, v.ciphertext, s.account_id FROM versions v JOIN secrets s ON s.uid = v.secret_uid
         WHERE v.key_id IS NOT NULL AND v.key_id <> ? LIMIT ?`),
       staleAccessKeys: p(`SELECT access_key_id, account_id, key_id, wrapped_key, ciphertext FROM access_keys WHERE key_id <> ? LIMIT ?`),
-      replaceVersionKey: p(`UPDATE versions SET key_id=?, wrapped_key=? WHERE secret_uid=? AND version_id=? AND key_id=? AND wrapped_key=?`),
-      replaceAccessKeyKey: p(`UPDATE access_keys SET key_id=?, wrapped_key=? WHERE access_key_id=? AND key_id=? AND wrapped_key=?`),
     };
   }
 
-  private migrate(): void {
-    this.db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`);
-    // BEGIN IMMEDIATE: two processes opening a fresh data dir at once must not both migrate.
-    const apply = this.db.transaction(() => {
-      const row = this.db.prepare(`SELECT MAX(version) AS v FROM schema_migrations`).get() as { v: number | null };
-      for (let i = row.v ?? 0; i < sqliteMigrations.length; i++) {
-        this.db.exec(sqliteMigrations[i]!);
-        this.db.prepare(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`).run(i + 1, Date.now());
-      }
-    });
-    apply.immediate();
-  }
-
   async commit(changes: readonly Change[]): Promise<void> {
-    const run = this.db.transaction((cs: readonly Change[]) => {
-      for (const c of cs) this.apply(c);
-    });
-    try {
-      run.immediate(changes);
-    } catch (e) {
-      if (e instanceof StoreConflict) throw e;
-      const code = (e as { code?: string }).code;
-      if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
-        const msg = String((e as Error).message);
-        if (msg.includes("secrets.")) throw new StoreConflict("name", msg);
-        if (msg.includes("rotations.secret_uid")) throw new StoreConflict("rotation", msg);
-        if (msg.includes("versions.")) throw new StoreConflict("version", msg);
-      }
-      throw e;
-    }
-  }
-
-  private apply(c: Change): void {
-    const s = this.stmt;
-    switch (c.op) {
-      case "insertSecret":
-        s.insertSecret!.run(secretParams(c.secret));
-        return;
-      case "updateSecret":
-        if (s.updateSecret!.run(secretParams(c.secret)).changes !== 1) throw new StoreConflict("revision", c.secret.uid);
-        return;
-      case "deleteSecret":
-        s.deleteSecret!.run(c.uid);
-        return;
-      case "insertVersion":
-        s.insertVersion!.run(c.secretUid, c.versionId, c.createdAt, c.kind ?? null, c.sealed?.keyId ?? null, c.sealed?.wrappedKey ?? null, c.sealed?.ciphertext ?? null);
-        return;
-      case "setVersionValue":
-        if (s.setVersionValue!.run(c.kind, c.sealed.keyId, c.sealed.wrappedKey, c.sealed.ciphertext, c.secretUid, c.versionId).changes !== 1) {
-          throw new StoreConflict("missing", `${c.secretUid}/${c.versionId}`);
-        }
-        return;
-      case "deleteVersion":
-        s.deleteVersionStages!.run(c.secretUid, c.versionId);
-        s.deleteVersion!.run(c.secretUid, c.versionId);
-        return;
-      case "insertRotation":
-        s.insertRotation!.run(rotationParams(c.rotation));
-        return;
-      case "updateRotation":
-        if (s.updateRotation!.run(rotationParams(c.rotation)).changes !== 1) throw new StoreConflict("revision", c.rotation.id);
-        return;
-      case "setStage":
-        if (c.versionId === null) s.removeStage!.run(c.secretUid, c.stage);
-        else {
-          if (!s.versionExists!.get(c.secretUid, c.versionId)) throw new StoreConflict("missing", `${c.secretUid}/${c.versionId}`);
-          s.setStage!.run(c.secretUid, c.stage, c.versionId);
-        }
-        return;
-    }
+    await this.writes.write({ op: "commit", changes });
   }
 
   async getSecretByName(accountId: string, region: string, name: string): Promise<SecretRecord | undefined> {
@@ -316,15 +216,14 @@ export class SqliteStore implements Store {
   }
 
   async recordAccess(batch: AccessBatch): Promise<void> {
-    this.db.transaction(() => {
-      for (const s of batch.secrets) this.stmt.touchSecret!.run(s.day, s.uid, s.day);
-      for (const v of batch.versions) this.stmt.touchVersion!.run(v.day, v.secretUid, v.versionId, v.day);
-    })();
+    await this.writes.write({ op: "recordAccess", batch });
   }
 
+
   async insertAccount(a: AccountRecord): Promise<void> {
-    this.stmt.insertAccount!.run(a.id, a.name, a.createdAt);
+    await this.writes.write({ op: "insertAccount", account: a });
   }
+
   async getAccount(id: string): Promise<AccountRecord | undefined> {
     const r = this.stmt.getAccount!.get(id) as { id: string; name: string; created_at: number } | undefined;
     return r && { id: r.id, name: r.name, createdAt: r.created_at };
@@ -334,8 +233,9 @@ export class SqliteStore implements Store {
   }
 
   async insertAccessKey(k: AccessKeyRecord): Promise<void> {
-    this.stmt.insertAccessKey!.run(k.accessKeyId, k.accountId, k.userName, k.status, k.createdAt, k.lastUsedAt ?? null, k.sealedSecret.keyId, k.sealedSecret.wrappedKey, k.sealedSecret.ciphertext);
+    await this.writes.write({ op: "insertAccessKey", key: k });
   }
+
   async getAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined> {
     const r = this.stmt.getAccessKey!.get(accessKeyId) as AccessKeyRow | undefined;
     return r && toAccessKey(r);
@@ -344,18 +244,21 @@ export class SqliteStore implements Store {
     return (this.stmt.listAccessKeys!.all(accountId) as AccessKeyRow[]).map(toAccessKey);
   }
   async deleteAccessKey(accessKeyId: string): Promise<boolean> {
-    return this.stmt.deleteAccessKey!.run(accessKeyId).changes > 0;
+    return (await this.writes.write({ op: "deleteAccessKey", accessKeyId })) === true;
   }
+
   async touchAccessKey(accessKeyId: string, at: number): Promise<void> {
-    this.stmt.touchAccessKey!.run(at, accessKeyId);
+    await this.writes.write({ op: "touchAccessKey", accessKeyId, at });
   }
+
 
   async getMeta(key: string): Promise<string | undefined> {
     return (this.stmt.getMeta!.get(key) as { value: string } | undefined)?.value;
   }
   async setMeta(key: string, value: string): Promise<void> {
-    this.stmt.setMeta!.run(key, value);
+    await this.writes.write({ op: "setMeta", key, value });
   }
+
 
   async listWrappedKeysNotUnder(activeKeyId: string, limit: number): Promise<WrappedKeyRef[]> {
     const out: WrappedKeyRef[] = [];
@@ -379,11 +282,9 @@ export class SqliteStore implements Store {
   }
 
   async replaceWrappedKey(ref: WrappedKeyRef, next: Sealed): Promise<boolean> {
-    if (ref.table === "versions") {
-      return this.stmt.replaceVersionKey!.run(next.keyId, next.wrappedKey, ref.id[0], ref.id[1], ref.sealed.keyId, ref.sealed.wrappedKey).changes === 1;
-    }
-    return this.stmt.replaceAccessKeyKey!.run(next.keyId, next.wrappedKey, ref.id[0], ref.sealed.keyId, ref.sealed.wrappedKey).changes === 1;
+    return (await this.writes.write({ op: "replaceWrappedKey", ref, next })) === true;
   }
+
 
   async listSecretsDueForRotation(now: number, limit: number): Promise<SecretRecord[]> {
     return (this.stmt.dueRotation!.all(now, limit) as SecretRow[]).map(toSecret);
@@ -418,8 +319,9 @@ export class SqliteStore implements Store {
   }
 
   async putRotator(r: RotatorRegistration): Promise<void> {
-    this.stmt.putRotator!.run(r.accountId, r.name, r.url, r.createdAt);
+    await this.writes.write({ op: "putRotator", rotator: r });
   }
+
   async getRotator(accountId: string, name: string): Promise<RotatorRegistration | undefined> {
     const r = this.stmt.getRotator!.get(accountId, name) as { account_id: string; name: string; url: string; created_at: number } | undefined;
     return r && { accountId: r.account_id, name: r.name, url: r.url, createdAt: r.created_at };
@@ -428,36 +330,20 @@ export class SqliteStore implements Store {
     return (this.stmt.listRotators!.all(accountId) as { account_id: string; name: string; url: string; created_at: number }[]).map((r) => ({ accountId: r.account_id, name: r.name, url: r.url, createdAt: r.created_at }));
   }
   async deleteRotator(accountId: string, name: string): Promise<boolean> {
-    return this.stmt.deleteRotator!.run(accountId, name).changes > 0;
+    return (await this.writes.write({ op: "deleteRotator", accountId, name })) === true;
   }
 
-  /** Changes whenever another connection (another process) commits to the file. */
+
+  /** Changes whenever another process commits to the file (never for this store's own writes). */
   dataVersion(): number {
-    return this.stmt.dataVersion!.pluck().get() as number;
+    return this.writes.stamp();
   }
+
 
   async close(): Promise<void> {
+    await this.writes.close();
     if (this.db.open) this.db.close();
   }
+
 }
 
-interface AccessKeyRow {
-  access_key_id: string;
-  account_id: string;
-  user_name: string;
-  status: "Active" | "Inactive";
-  created_at: number;
-  last_used_at: number | null;
-  key_id: string;
-  wrapped_key: Buffer;
-  ciphertext: Buffer;
-}
-
-function toAccessKey(r: AccessKeyRow): AccessKeyRecord {
-  const k: AccessKeyRecord = {
-    accessKeyId: r.access_key_id, accountId: r.account_id, userName: r.user_name, status: r.status, createdAt: r.created_at,
-    sealedSecret: { keyId: r.key_id, wrappedKey: r.wrapped_key, ciphertext: r.ciphertext },
-  };
-  if (r.last_used_at !== null) k.lastUsedAt = r.last_used_at;
-  return k;
-}

@@ -9,23 +9,27 @@ import { smClient } from "../../../testing/sm-client.js";
 
 const PY = dirname(new URL("../../../../src/rotation/rotators/http/py/lambda_http.py", import.meta.url).pathname);
 
-test("an aws-samples style Python rotation function behind a small HTTP wrapper rotates a secret through the four events", async (t) => {
+test("an aws-samples style Python rotation function behind a small HTTP wrapper rotates a secret through the four events", { timeout: 90_000 }, async (t) => {
   if (!requireDependency(t, "python3 with boto3", hasPythonModule("boto3"))) return;
   const s = await startTestServer();
   const fn = spawn("python3", [`${PY}/lambda_http.py`, "rotation_function"], {
     cwd: PY,
-    env: { ...s.awsEnv, PYTHONPATH: PY },
+    env: { ...s.awsEnv, PYTHONPATH: PY, PYTHONDONTWRITEBYTECODE: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
   fn.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   try {
     const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the function did not start within 30 s: ${stderr}`)), 30_000);
       fn.stdout.on("data", (d: Buffer) => {
         const m = /listening (\d+)/.exec(d.toString());
-        if (m) resolve(Number(m[1]));
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
       });
-      fn.once("exit", () => reject(new Error(`function exited: ${stderr}`)));
+      fn.once("exit", (code) => reject(new Error(`function exited (${code}): ${stderr}`)));
     });
     const env = { AWS_ACCESS_KEY_ID: TEST_KEY_ID, AWS_SECRET_ACCESS_KEY: TEST_SECRET };
     await callApi({ endpointUrl: s.endpoint, region: TEST_REGION }, "PUT", "/v1/rotators/python-template", { Url: `http://127.0.0.1:${port}/` }, env);

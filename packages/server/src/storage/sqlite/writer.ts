@@ -1,0 +1,187 @@
+import type Database from "better-sqlite3";
+import type { Sealed } from "../../crypto/envelope.js";
+import type { RotatorRegistration } from "../../rotation/records.js";
+import type { AccessKeyRecord, AccountRecord } from "../../secrets/records.js";
+import { StoreConflict, type AccessBatch, type Change, type WrappedKeyRef } from "../store.js";
+import { rotationParams, secretParams } from "./rows.js";
+
+/** Every write the store makes, as data (so that it can be sent to the writer thread). */
+export type WriteOp =
+  | { op: "commit"; changes: readonly Change[] }
+  | { op: "recordAccess"; batch: AccessBatch }
+  | { op: "insertAccount"; account: AccountRecord }
+  | { op: "insertAccessKey"; key: AccessKeyRecord }
+  | { op: "deleteAccessKey"; accessKeyId: string }
+  | { op: "touchAccessKey"; accessKeyId: string; at: number }
+  | { op: "setMeta"; key: string; value: string }
+  | { op: "replaceWrappedKey"; ref: WrappedKeyRef; next: Sealed }
+  | { op: "putRotator"; rotator: RotatorRegistration }
+  | { op: "deleteRotator"; accountId: string; name: string };
+
+/** A write's outcome; errors travel as data and are rebuilt (StoreConflict) on the other side. */
+export type WriteResult = { ok: true; value?: boolean } | { ok: false; conflict?: StoreConflict["kind"]; message: string; code?: string };
+
+/**
+ * Applies writes on one connection. `run` takes a batch and applies it in ONE transaction with a
+ * savepoint per write: a write that fails is rolled back alone and answered with its error, the
+ * others commit together with a single fsync (group commit).
+ */
+export class SqliteWriter {
+  private readonly s: Record<string, Database.Statement>;
+
+  constructor(private readonly db: Database.Database) {
+    const p = (sql: string) => db.prepare(sql);
+    this.s = {
+      insertSecret: p(`INSERT INTO secrets (uid, account_id, region, name, arn, created_at, last_changed_at, last_accessed_at, deleted_at, deletion_date, primary_uid, revision, rotation_due_at, doc)
+        VALUES (@uid, @account_id, @region, @name, @arn, @created_at, @last_changed_at, @last_accessed_at, @deleted_at, @deletion_date, @primary_uid, @revision, @rotation_due_at, @doc)`),
+      updateSecret: p(`UPDATE secrets SET name=@name, arn=@arn, last_changed_at=@last_changed_at, last_accessed_at=@last_accessed_at, deleted_at=@deleted_at,
+        deletion_date=@deletion_date, primary_uid=@primary_uid, revision=@revision, rotation_due_at=@rotation_due_at, doc=@doc WHERE uid=@uid AND revision=@revision - 1`),
+      deleteSecret: p(`DELETE FROM secrets WHERE uid = ?`),
+      insertVersion: p(`INSERT INTO versions (secret_uid, version_id, created_at, kind, key_id, wrapped_key, ciphertext) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      setVersionValue: p(`UPDATE versions SET kind=?, key_id=?, wrapped_key=?, ciphertext=? WHERE secret_uid=? AND version_id=?`),
+      deleteVersion: p(`DELETE FROM versions WHERE secret_uid=? AND version_id=?`),
+      deleteVersionStages: p(`DELETE FROM stages WHERE secret_uid=? AND version_id=?`),
+      setStage: p(`INSERT INTO stages (secret_uid, stage, version_id) VALUES (?, ?, ?) ON CONFLICT (secret_uid, stage) DO UPDATE SET version_id = excluded.version_id`),
+      removeStage: p(`DELETE FROM stages WHERE secret_uid=? AND stage=?`),
+      versionExists: p(`SELECT 1 FROM versions WHERE secret_uid=? AND version_id=?`),
+      insertRotation: p(`INSERT INTO rotations (id, secret_uid, account_id, status, started_at, lease_until, revision, doc) VALUES (@id, @secret_uid, @account_id, @status, @started_at, @lease_until, @revision, @doc)`),
+      updateRotation: p(`UPDATE rotations SET status=@status, lease_until=@lease_until, revision=@revision, doc=@doc WHERE id=@id AND revision=@revision - 1`),
+      touchSecret: p(`UPDATE secrets SET last_accessed_at=? WHERE uid=? AND (last_accessed_at IS NULL OR last_accessed_at < ?)`),
+      touchVersion: p(`UPDATE versions SET last_accessed_at=? WHERE secret_uid=? AND version_id=? AND (last_accessed_at IS NULL OR last_accessed_at < ?)`),
+      insertAccount: p(`INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)`),
+      insertAccessKey: p(`INSERT INTO access_keys (access_key_id, account_id, user_name, status, created_at, last_used_at, key_id, wrapped_key, ciphertext) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      deleteAccessKey: p(`DELETE FROM access_keys WHERE access_key_id=?`),
+      touchAccessKey: p(`UPDATE access_keys SET last_used_at=? WHERE access_key_id=?`),
+      setMeta: p(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+      replaceVersionKey: p(`UPDATE versions SET key_id=?, wrapped_key=? WHERE secret_uid=? AND version_id=? AND key_id=? AND wrapped_key=?`),
+      replaceAccessKeyKey: p(`UPDATE access_keys SET key_id=?, wrapped_key=? WHERE access_key_id=? AND key_id=? AND wrapped_key=?`),
+      putRotator: p(`INSERT INTO rotators (account_id, name, url, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (account_id, name) DO UPDATE SET url = excluded.url`),
+      deleteRotator: p(`DELETE FROM rotators WHERE account_id=? AND name=?`),
+    };
+  }
+
+  /** Applies the batch in one transaction; returns one result per write, in order. */
+  run(batch: readonly WriteOp[]): WriteResult[] {
+    const results: WriteResult[] = [];
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      for (const w of batch) {
+        this.db.exec("SAVEPOINT w");
+        try {
+          const value = this.apply(w);
+          this.db.exec("RELEASE w");
+          results.push(value === undefined ? { ok: true } : { ok: true, value });
+        } catch (e) {
+          this.db.exec("ROLLBACK TO w");
+          this.db.exec("RELEASE w");
+          results.push(toResult(e));
+        }
+      }
+      this.db.exec("COMMIT");
+    } catch (e) {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      const failed = toResult(e);
+      return batch.map(() => failed);
+    }
+    return results;
+  }
+
+  private apply(w: WriteOp): boolean | undefined {
+    const s = this.s;
+    switch (w.op) {
+      case "commit":
+        for (const c of w.changes) this.applyChange(c);
+        return undefined;
+      case "recordAccess":
+        for (const x of w.batch.secrets) s.touchSecret!.run(x.day, x.uid, x.day);
+        for (const v of w.batch.versions) s.touchVersion!.run(v.day, v.secretUid, v.versionId, v.day);
+        return undefined;
+      case "insertAccount":
+        s.insertAccount!.run(w.account.id, w.account.name, w.account.createdAt);
+        return undefined;
+      case "insertAccessKey": {
+        const k = w.key;
+        s.insertAccessKey!.run(k.accessKeyId, k.accountId, k.userName, k.status, k.createdAt, k.lastUsedAt ?? null, k.sealedSecret.keyId, k.sealedSecret.wrappedKey, k.sealedSecret.ciphertext);
+        return undefined;
+      }
+      case "deleteAccessKey":
+        return s.deleteAccessKey!.run(w.accessKeyId).changes > 0;
+      case "touchAccessKey":
+        s.touchAccessKey!.run(w.at, w.accessKeyId);
+        return undefined;
+      case "setMeta":
+        s.setMeta!.run(w.key, w.value);
+        return undefined;
+      case "replaceWrappedKey": {
+        const { ref, next } = w;
+        if (ref.table === "versions") return s.replaceVersionKey!.run(next.keyId, next.wrappedKey, ref.id[0], ref.id[1], ref.sealed.keyId, ref.sealed.wrappedKey).changes === 1;
+        return s.replaceAccessKeyKey!.run(next.keyId, next.wrappedKey, ref.id[0], ref.sealed.keyId, ref.sealed.wrappedKey).changes === 1;
+      }
+      case "putRotator":
+        s.putRotator!.run(w.rotator.accountId, w.rotator.name, w.rotator.url, w.rotator.createdAt);
+        return undefined;
+      case "deleteRotator":
+        return s.deleteRotator!.run(w.accountId, w.name).changes > 0;
+    }
+  }
+
+  private applyChange(c: Change): void {
+    const s = this.s;
+    switch (c.op) {
+      case "insertSecret":
+        s.insertSecret!.run(secretParams(c.secret));
+        return;
+      case "updateSecret":
+        if (s.updateSecret!.run(secretParams(c.secret)).changes !== 1) throw new StoreConflict("revision", c.secret.uid);
+        return;
+      case "deleteSecret":
+        s.deleteSecret!.run(c.uid);
+        return;
+      case "insertVersion":
+        s.insertVersion!.run(c.secretUid, c.versionId, c.createdAt, c.kind ?? null, c.sealed?.keyId ?? null, c.sealed?.wrappedKey ?? null, c.sealed?.ciphertext ?? null);
+        return;
+      case "setVersionValue":
+        if (s.setVersionValue!.run(c.kind, c.sealed.keyId, c.sealed.wrappedKey, c.sealed.ciphertext, c.secretUid, c.versionId).changes !== 1) {
+          throw new StoreConflict("missing", `${c.secretUid}/${c.versionId}`);
+        }
+        return;
+      case "deleteVersion":
+        s.deleteVersionStages!.run(c.secretUid, c.versionId);
+        s.deleteVersion!.run(c.secretUid, c.versionId);
+        return;
+      case "insertRotation":
+        s.insertRotation!.run(rotationParams(c.rotation));
+        return;
+      case "updateRotation":
+        if (s.updateRotation!.run(rotationParams(c.rotation)).changes !== 1) throw new StoreConflict("revision", c.rotation.id);
+        return;
+      case "setStage":
+        if (c.versionId === null) s.removeStage!.run(c.secretUid, c.stage);
+        else {
+          if (!s.versionExists!.get(c.secretUid, c.versionId)) throw new StoreConflict("missing", `${c.secretUid}/${c.versionId}`);
+          s.setStage!.run(c.secretUid, c.stage, c.versionId);
+        }
+        return;
+    }
+  }
+}
+
+function toResult(e: unknown): WriteResult {
+  if (e instanceof StoreConflict) return { ok: false, conflict: e.kind, message: e.message };
+  const code = (e as { code?: string }).code;
+  const message = String((e as Error).message ?? e);
+  if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
+    if (message.includes("secrets.")) return { ok: false, conflict: "name", message };
+    if (message.includes("versions.")) return { ok: false, conflict: "version", message };
+    if (message.includes("rotations.secret_uid")) return { ok: false, conflict: "rotation", message };
+  }
+  return { ok: false, message, ...(code ? { code } : {}) };
+}
+
+/** The error a failed WriteResult stands for. */
+export function resultError(r: Extract<WriteResult, { ok: false }>): Error {
+  if (r.conflict) return new StoreConflict(r.conflict, r.message);
+  const e = new Error(r.message) as Error & { code?: string };
+  if (r.code) e.code = r.code;
+  return e;
+}
