@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Runs every compiled test (packages/*/dist/**/*.test.js) with Node's built-in runner.
 // Arguments filter test files by substring: `npm test -- sigv4 store`.
-import { readdirSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, relative, sep } from "node:path";
 import { spawnSync } from "node:child_process";
 import { cpus } from "node:os";
 
@@ -12,7 +12,8 @@ function walk(dir) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) walk(p);
-    else if (name.endsWith(".test.js")) files.push(p);
+    // Only tests whose source still exists: a deleted test's stale output in dist must not run.
+    else if (name.endsWith(".test.js") && existsSync(p.replace(`${sep}dist${sep}`, `${sep}src${sep}`).replace(/\.js$/, ".ts"))) files.push(p);
   }
 }
 for (const pkg of readdirSync(join(root, "packages"))) {

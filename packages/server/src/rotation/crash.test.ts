@@ -3,29 +3,11 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
-import { callApi } from "../cli/api-client.js";
-import { TEST_ACCOUNT, TEST_KEY_ID, TEST_REGION, TEST_SECRET, spawnServer, tempDir } from "../testing/harness.js";
+import { TEST_ACCOUNT, TEST_REGION, spawnServer, tempDir } from "../testing/harness.js";
 import { smClient } from "../testing/sm-client.js";
+import { waitForHistory } from "../testing/rotation-history.js";
 
-const env = { AWS_ACCESS_KEY_ID: TEST_KEY_ID, AWS_SECRET_ACCESS_KEY: TEST_SECRET };
 const POINTS = ["createSecret", "setSecret", "testSecret", "finishSecret"].flatMap((s) => [`before:${s}`, `after:${s}`]);
-
-interface HistoryEntry {
-  RotationId: string;
-  Status: string;
-  ToVersionId: string;
-  Steps: { Step: string; Outcome?: string }[];
-}
-
-/** Waits until the secret's latest rotation has ended; returns the whole history, newest first. */
-export async function waitForHistory(endpoint: string, secretId: string): Promise<HistoryEntry[]> {
-  for (let i = 0; i < 400; i++) {
-    const h = (await callApi({ endpointUrl: endpoint, region: TEST_REGION }, "GET", `/v1/rotations?SecretId=${encodeURIComponent(secretId)}`, undefined, env)) as { Rotations: HistoryEntry[] };
-    if (h.Rotations.length && h.Rotations[0]!.Status !== "running") return h.Rotations;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("the rotation did not end");
-}
 
 for (const point of POINTS) {
   test(`kill -9 ${point.replace(":", " ")} (random-password): the rotation resumes and completes once after restart`, async () => {

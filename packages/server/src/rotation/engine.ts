@@ -207,6 +207,7 @@ export class RotationEngine {
 
   /** One step under the step timeout and the rotation's abort signal. */
   private async runStep(rotator: Rotator, step: Step | "restoreCurrent", request: (s: Step, sig: AbortSignal) => StepRequest, outer: AbortSignal): Promise<void> {
+    if (outer.aborted) throw outer.reason;
     const ctl = new AbortController();
     const onOuter = () => ctl.abort(outer.reason);
     outer.addEventListener("abort", onOuter, { once: true });
