@@ -96,7 +96,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     },
     logger.child({ component: "rotation" }),
   );
-  const scheduler = new RotationScheduler(deps, { intervalMs: rc.schedulerIntervalSeconds * 1000, concurrency: rc.concurrency }, logger.child({ component: "scheduler" }));
+  const scheduler = new RotationScheduler(deps, { intervalMs: rc.schedulerIntervalSeconds * 1000, concurrency: rc.concurrency, yieldToTraffic: rc.yieldToTraffic }, logger.child({ component: "scheduler" }));
   const keys = new AccessKeyDirectory(store, envelope, clock);
   const verifier = new SigV4Verifier<Principal>({ service: "secretsmanager", lookup: (id) => keys.peek(id), now: clock });
   const dispatcher = new AwsJsonDispatcher({

@@ -8,6 +8,8 @@ export interface LoadOptions {
   connections: number;
   durationMs: number;
   warmupMs?: number;
+  /** Ends the measurement early (checked every 50 ms after the warm-up); durationMs is then the longest it runs. */
+  until?: () => boolean | Promise<boolean>;
 }
 
 export interface LoadResult {
@@ -89,7 +91,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   await new Promise((r) => setTimeout(r, warmup));
   measuring = true;
   const t0 = process.hrtime.bigint();
-  await new Promise((r) => setTimeout(r, o.durationMs));
+  const deadline = Date.now() + o.durationMs;
+  if (o.until) {
+    while (Date.now() < deadline && !(await o.until())) await new Promise((r) => setTimeout(r, 50));
+  } else await new Promise((r) => setTimeout(r, o.durationMs));
   measuring = false;
   const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
   stopped = true;

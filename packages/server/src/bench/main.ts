@@ -1,16 +1,22 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { signRequest } from "@keyshift/protocol";
 import { loadConfig } from "../config/load.js";
 import { CLI, TEST_ACCOUNT, TEST_KEY_ID, TEST_SECRET, tempDir } from "../testing/harness.js";
+import { canStartPrivatePostgres, startPrivatePostgres } from "../testing/private-postgres.js";
 import { rawRequest, runLoad, type LoadResult } from "./load-generator.js";
 import { seedSecrets } from "./seed.js";
+import { rotationPhase } from "./rotation-phase.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const SECRETS = Number(process.env.BENCH_SECRETS ?? 10_000);
 const VALUE_BYTES = 1024;
+const RANDOM_ROTATIONS = Number(process.env.BENCH_ROTATIONS ?? 1000);
+const PG_ROTATIONS = Number(process.env.BENCH_PG_ROTATIONS ?? 50);
+const lambda = (name: string) => `arn:aws:lambda:us-east-1:${TEST_ACCOUNT}:function:${name}`;
 const creds = { accessKeyId: TEST_KEY_ID, secretAccessKey: TEST_SECRET };
 
 function startChild(args: string[], ready: RegExp, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; port: number }> {
@@ -54,11 +60,22 @@ async function main(): Promise<void> {
   const dataDir = tempDir("keyshift-bench-");
   const config = loadConfig({ env: { KEYSHIFT_LOG_LEVEL: "silent" }, flags: { dataDir } });
   const t0 = Date.now();
-  await seedSecrets(config, { count: SECRETS, valueBytes: VALUE_BYTES, prefix: "bench/app-", accountId: TEST_ACCOUNT, ...creds });
-  console.log(`seeded ${SECRETS} secrets of ${VALUE_BYTES} B in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const pgRoles = await createBenchRoles(PG_ROTATIONS);
+  const never = Date.now() + 3650 * 86_400_000;
+  await seedSecrets(config, {
+    count: SECRETS, valueBytes: VALUE_BYTES, prefix: "bench/app-", accountId: TEST_ACCOUNT, ...creds,
+    rotating: [
+      { prefix: "bench/rot-", count: RANDOM_ROTATIONS, lambdaArn: lambda("keyshift-random-password"), value: (i) => `token-${i}`, due: never },
+      { prefix: "bench/quiet-rot-", count: RANDOM_ROTATIONS, lambdaArn: lambda("keyshift-random-password"), value: (i) => `token-${i}`, due: never },
+      ...(pgRoles ? [{ prefix: "bench/pgrot-", count: PG_ROTATIONS, lambdaArn: lambda("keyshift-postgres-single-user"), value: (i: number) => JSON.stringify({ engine: "postgres", host: pgRoles.host, port: pgRoles.port, username: pgRoles.names[i], password: "initial-password", dbname: "postgres" }), due: never }] : []),
+    ],
+  });
+  console.log(`seeded ${SECRETS} secrets of ${VALUE_BYTES} B and ${2 * RANDOM_ROTATIONS + (pgRoles ? PG_ROTATIONS : 0)} with rotation in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
+  const serverConfig = join(dataDir, "bench.toml");
+  writeFileSync(serverConfig, `[rotation]\nschedulerIntervalSeconds = 0.25\n`);
   const prof = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const ks = await startChild([...prof, CLI, "server", "--data-dir", dataDir, "--port", "0"], /listening on http:\/\/127\.0\.0\.1:(\d+)/, { KEYSHIFT_LOG_LEVEL: "warn" });
+  const ks = await startChild([...prof, CLI, "server", "--data-dir", dataDir, "--port", "0"], /listening on http:\/\/127\.0\.0\.1:(\d+)/, { KEYSHIFT_LOG_LEVEL: "warn", KEYSHIFT_CONFIG: serverConfig });
   const reads: Buffer[] = [];
   for (let i = 0; i < 1000; i++) {
     const n = String(Math.floor((i * 7919) % SECRETS)).padStart(6, "0");
@@ -74,46 +91,85 @@ async function main(): Promise<void> {
   const run = (port: number, requests: Buffer[], connections: number, seconds = SECONDS) =>
     runLoad({ host: "127.0.0.1", port, requests, connections, durationMs: seconds * 1000, warmupMs: 1500 });
 
-  console.log(`\nGetSecretValue, ${responseBytes}-byte response, SigV4-signed, ${SECRETS} secrets stored; bare and keyshift alternate, ${ROUNDS} rounds of ${SECONDS} s each`);
-  if (process.env.BENCH_ONLY === "ks50") {
-    console.log(`  50 connections  keyshift ${fmt(await run(ks.port, reads, 50))}`);
-    await stop(bare.child);
-    await stop(ks.child);
-    return;
-  }
-  // Alternating rounds cancel the drift of a shared machine between the two measurements.
-  const rounds: Record<string, LoadResult[]> = { bare50: [], ks50: [], bare1: [], ks1: [] };
-  for (let r = 0; r < ROUNDS; r++) {
-    rounds.bare50!.push(await run(bare.port, bareReq, 50));
-    rounds.ks50!.push(await run(ks.port, reads, 50));
-  }
-  for (let r = 0; r < ROUNDS; r++) {
-    rounds.bare1!.push(await run(bare.port, bareReq, 1));
-    rounds.ks1!.push(await run(ks.port, reads, 1));
-  }
-  const [bare50, ks50, bare1, ks1] = (["bare50", "ks50", "bare1", "ks1"] as const).map((k) => mean(rounds[k]!));
-  console.log(`  50 connections  bare     ${fmt(bare50!)}`);
-  console.log(`  50 connections  keyshift ${fmt(ks50!)}`);
-  console.log(`   1 connection   bare     ${fmt(bare1!)}`);
-  console.log(`   1 connection   keyshift ${fmt(ks1!)}`);
-  const thr = ks50!.rps / bare50!.rps;
-  const p99x = ks50!.p99 / bare50!.p99;
-  const d50 = ks1!.p50 - bare1!.p50;
-  console.log(`\n  throughput ratio (50 conns)   ${(thr * 100).toFixed(1)}%   target >= 35%   ${thr >= 0.35 ? "PASS" : "MISS"}   (rounds: ${rounds.ks50!.map((k, i) => ((k.rps / rounds.bare50![i]!.rps) * 100).toFixed(1) + "%").join(", ")})`);
-  console.log(`  p99 ratio (50 conns)          ${p99x.toFixed(2)}x    target <= 4x    ${p99x <= 4 ? "PASS" : "MISS"}`);
-  console.log(`  p50 difference (1 conn)       ${d50.toFixed(3)} ms  target <= 0.2 ms ${d50 <= 0.2 ? "PASS" : "MISS"}`);
+  if (process.env.BENCH_SKIP_RW !== "1") {
+    console.log(`\nGetSecretValue, ${responseBytes}-byte response, SigV4-signed, ${SECRETS} secrets stored; bare and keyshift alternate, ${ROUNDS} rounds of ${SECONDS} s each`);
+    if (process.env.BENCH_ONLY === "ks50") {
+      console.log(`  50 connections  keyshift ${fmt(await run(ks.port, reads, 50))}`);
+      await stop(bare.child);
+      await stop(ks.child);
+      return;
+    }
+    // Alternating rounds cancel the drift of a shared machine between the two measurements.
+    const rounds: Record<string, LoadResult[]> = { bare50: [], ks50: [], bare1: [], ks1: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      rounds.bare50!.push(await run(bare.port, bareReq, 50));
+      rounds.ks50!.push(await run(ks.port, reads, 50));
+    }
+    for (let r = 0; r < ROUNDS; r++) {
+      rounds.bare1!.push(await run(bare.port, bareReq, 1));
+      rounds.ks1!.push(await run(ks.port, reads, 1));
+    }
+    const [bare50, ks50, bare1, ks1] = (["bare50", "ks50", "bare1", "ks1"] as const).map((k) => mean(rounds[k]!));
+    console.log(`  50 connections  bare     ${fmt(bare50!)}`);
+    console.log(`  50 connections  keyshift ${fmt(ks50!)}`);
+    console.log(`   1 connection   bare     ${fmt(bare1!)}`);
+    console.log(`   1 connection   keyshift ${fmt(ks1!)}`);
+    const thr = ks50!.rps / bare50!.rps;
+    const p99x = ks50!.p99 / bare50!.p99;
+    const d50 = ks1!.p50 - bare1!.p50;
+    console.log(`\n  throughput ratio (50 conns)   ${(thr * 100).toFixed(1)}%   target >= 35%   ${thr >= 0.35 ? "PASS" : "MISS"}   (rounds: ${rounds.ks50!.map((k, i) => ((k.rps / rounds.bare50![i]!.rps) * 100).toFixed(1) + "%").join(", ")})`);
+    console.log(`  p99 ratio (50 conns)          ${p99x.toFixed(2)}x    target <= 4x    ${p99x <= 4 ? "PASS" : "MISS"}`);
+    console.log(`  p50 difference (1 conn)       ${d50.toFixed(3)} ms  target <= 0.2 ms ${d50 <= 0.2 ? "PASS" : "MISS"}`);
 
-  const writes: Buffer[] = [];
-  for (let i = 0; i < 40_000; i++) {
-    const n = String(i % SECRETS).padStart(6, "0");
-    writes.push(signed(ks.port, "PutSecretValue", JSON.stringify({ SecretId: `bench/app-${n}`, SecretString: "w".repeat(VALUE_BYTES), ClientRequestToken: randomUUID() })));
+    const writes: Buffer[] = [];
+    for (let i = 0; i < 40_000; i++) {
+      const n = String(i % SECRETS).padStart(6, "0");
+      writes.push(signed(ks.port, "PutSecretValue", JSON.stringify({ SecretId: `bench/app-${n}`, SecretString: "w".repeat(VALUE_BYTES), ClientRequestToken: randomUUID() })));
+    }
+    const w16 = await runLoad({ host: "127.0.0.1", port: ks.port, requests: writes, connections: 16, durationMs: 5000, warmupMs: 500 });
+    console.log(`\nPutSecretValue (1 KB, fsync per commit), 16 connections: ${fmt(w16)}`);
   }
-  const w16 = await runLoad({ host: "127.0.0.1", port: ks.port, requests: writes, connections: 16, durationMs: 5000, warmupMs: 500 });
-  console.log(`\nPutSecretValue (1 KB, fsync per commit), 16 connections: ${fmt(w16)}`);
+
+  if (process.env.BENCH_SKIP_ROTATION !== "1") {
+    console.log(`\nRotations through the scheduler (at most 8 at once, fewer while serving is busy) while GetSecretValue runs at 50 connections`);
+    const batches = [
+      { label: `${RANDOM_ROTATIONS} keyshift-random-password`, prefix: "bench/rot-", count: RANDOM_ROTATIONS },
+      ...(pgRoles && PG_ROTATIONS > 0 ? [{ label: `${PG_ROTATIONS} keyshift-postgres-single-user`, prefix: "bench/pgrot-", count: PG_ROTATIONS }] : []),
+    ].filter((b) => b.count > 0);
+    if (!pgRoles) console.log("  (no PostgreSQL server binaries: the keyshift-postgres-single-user batch is skipped)");
+    const quiet = await rotationPhase(join(dataDir, "keyshift.db"), ks.port, undefined, { label: `${RANDOM_ROTATIONS} keyshift-random-password`, prefix: "bench/quiet-rot-", count: RANDOM_ROTATIONS }, 300);
+    console.log(`  no read load: ${quiet.label.padEnd(24)} ${quiet.succeeded} succeeded, ${quiet.failed} failed; ${quiet.rate.toFixed(1)} rotations/s; rotation time p50 ${quiet.p50Ms.toFixed(0)} ms, p99 ${quiet.p99Ms.toFixed(0)} ms`);
+    for (const b of batches) {
+      // Idle measured right before and right after the batch: their mean is the baseline.
+      const before = await run(ks.port, reads, 50);
+      const f = await rotationPhase(join(dataDir, "keyshift.db"), ks.port, reads, b, 300);
+      const after = await run(ks.port, reads, 50);
+      const idle = mean([before, after]);
+      const ratio = f.reads.rps / idle.rps;
+      console.log(`  ${f.label.padEnd(38)} ${f.succeeded} succeeded, ${f.failed} failed; ${f.rate.toFixed(1)} rotations/s; rotation time p50 ${f.p50Ms.toFixed(0)} ms, p99 ${f.p99Ms.toFixed(0)} ms`);
+      console.log(`    GetSecretValue idle (before/after)   ${fmt(idle)}`);
+      console.log(`    GetSecretValue meanwhile             ${fmt(f.reads)}   ${(ratio * 100).toFixed(1)}% of idle   target >= 80%   ${ratio >= 0.8 ? "PASS" : "MISS"}`);
+    }
+  }
 
   await stop(bare.child);
   await stop(ks.child);
+  await pgRoles?.drop();
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+/**
+ * Roles for the PostgreSQL rotation benchmark on a private server with SCRAM password
+ * authentication (as production has it: every login and password change does the real work);
+ * undefined when no PostgreSQL binaries are installed.
+ */
+async function createBenchRoles(n: number): Promise<{ names: string[]; host: string; port: number; drop(): Promise<void> } | undefined> {
+  if (!canStartPrivatePostgres()) return undefined;
+  const server = await startPrivatePostgres();
+  const tag = randomUUID().slice(0, 8);
+  const names = Array.from({ length: n }, (_, i) => `ksbench_${tag}_${i}`);
+  for (const name of names) await server.createRole(name, "initial-password");
+  return { names, host: server.host, port: server.port, drop: () => server.stop() };
 }
 
 main().catch((e) => {

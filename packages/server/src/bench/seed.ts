@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { pino } from "pino";
 import { Envelope } from "../crypto/envelope.js";
 import { keyProviderFromConfig } from "../crypto/key-provider-from-config.js";
@@ -16,7 +17,19 @@ import { userArn } from "../iam/principal.js";
  * (envelope encryption included), writing with synchronous=normal to save time; the server then
  * opens the same data dir with its own settings.
  */
-export async function seedSecrets(config: Config, o: { count: number; valueBytes: number; prefix: string; accountId: string; accessKeyId: string; secretAccessKey: string }): Promise<void> {
+export async function seedSecrets(
+  config: Config,
+  o: {
+    count: number;
+    valueBytes: number;
+    prefix: string;
+    accountId: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    /** Secrets with automatic rotation through this function, due at `due` (ms), with their own values. */
+    rotating?: { prefix: string; count: number; lambdaArn: string; value: (i: number) => string; due: number }[];
+  },
+): Promise<void> {
   pino({ level: "silent" });
   const { provider } = keyProviderFromConfig(config, true);
   const store = new SqliteStore({ path: sqlitePath(config), synchronous: "normal" });
@@ -33,6 +46,14 @@ export async function seedSecrets(config: Config, o: { count: number; valueBytes
   for (let i = 0; i < o.count; i++) {
     const n = String(i).padStart(6, "0");
     await createSecret(deps, ctx, { Name: `${o.prefix}${n}`, SecretString: value.slice(0, o.valueBytes - n.length) + n, ClientRequestToken: `seed-token-${n}-000000000000000000000000` });
+  }
+  for (const group of o.rotating ?? []) {
+    for (let i = 0; i < group.count; i++) {
+      const name = `${group.prefix}${String(i).padStart(6, "0")}`;
+      await createSecret(deps, ctx, { Name: name, SecretString: group.value(i), ClientRequestToken: randomUUID() });
+      const s = (await store.getSecretByName(o.accountId, "us-east-1", name))!;
+      await store.commit([{ op: "updateSecret", secret: { ...s, rotationEnabled: true, rotationLambdaArn: group.lambdaArn, rotationRules: { AutomaticallyAfterDays: 30 }, nextRotationAt: group.due, rotationDueAt: group.due, revision: s.revision + 1 } }]);
+    }
   }
   await access.close();
   await store.close();

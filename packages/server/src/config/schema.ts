@@ -52,8 +52,10 @@ export const configSchema = z
         nodeId: z.string().min(1).default("local"),
         /** How often the scheduler looks for due rotations. */
         schedulerIntervalSeconds: z.number().min(0.05).default(30),
-        /** Rotations one server runs at once. */
+        /** Rotations one server runs at once, at most. */
         concurrency: z.number().int().min(1).max(1000).default(8),
+        /** While the server is busy serving requests, run fewer rotations at once (down to one). */
+        yieldToTraffic: z.boolean().default(true),
         stepTimeoutSeconds: z.number().min(0.1).default(60),
         leaseSeconds: z.number().min(1).default(300),
         /** Failed attempts in a row before automatic rotation stops and the secret is flagged failing. */
@@ -65,7 +67,7 @@ export const configSchema = z
         pauseAt: z.string().optional(),
       })
       .strict()
-      .default({ nodeId: "local", schedulerIntervalSeconds: 30, concurrency: 8, stepTimeoutSeconds: 60, leaseSeconds: 300, maxAttempts: 5, retryBaseSeconds: 300, retryMaxSeconds: 6 * 3600 }),
+      .default({ nodeId: "local", schedulerIntervalSeconds: 30, concurrency: 8, yieldToTraffic: true, stepTimeoutSeconds: 60, leaseSeconds: 300, maxAttempts: 5, retryBaseSeconds: 300, retryMaxSeconds: 6 * 3600 }),
     /** How often the background job purges secrets whose recovery window has ended. */
     purgeIntervalSeconds: z.number().int().min(1).default(60),
     log: z

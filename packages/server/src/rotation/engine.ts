@@ -58,6 +58,8 @@ const MAX_ERROR = 2000;
 export class RotationEngine {
   private readonly inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private closed = false;
+  /** Called whenever a rotation this server drove has ended, with how long it ran (the scheduler fills the free slot). */
+  onSettled: ((ms: number) => void) | undefined;
 
   constructor(
     private readonly deps: SecretsDeps,
@@ -96,7 +98,8 @@ export class RotationEngine {
       method: req.method,
       status: "running",
       plan: req.immediately ? [...STEPS] : ["testSecret"],
-      steps: [],
+      // The first step's intent is journaled with the start itself.
+      steps: [{ step: req.immediately ? STEPS[0] : "testSecret", startedAt: now }],
       startedAt: now,
       attempt: (s.rotationFailures ?? 0) + 1,
       leaseOwner: this.o.nodeId,
@@ -119,11 +122,15 @@ export class RotationEngine {
   launch(r: RotationRecord): void {
     if (this.closed || this.inFlight.has(r.id)) return;
     const abort = new AbortController();
+    const started = performance.now();
     const done = this.drive(r, abort.signal)
       .catch((e) => {
         if (!(e instanceof LeaseLost)) this.log.error({ err: e, rotationId: r.id, secretArn: r.secretArn }, "rotation engine failure");
       })
-      .finally(() => this.inFlight.delete(r.id));
+      .finally(() => {
+        this.inFlight.delete(r.id);
+        this.onSettled?.(performance.now() - started);
+      });
     this.inFlight.set(r.id, { abort, done });
   }
 
@@ -185,10 +192,13 @@ export class RotationEngine {
     const request = (step: Step, stepSignal: AbortSignal): StepRequest => ({
       step, secretArn: r.secretArn, token: r.token, rotationToken: r.rotationToken, options: r.options, client, signal: stepSignal,
     });
-    for (const step of r.plan) {
+    // The journal: a step's intent is written before it runs; its outcome is written together with
+    // the next step's intent (one write per step); the last outcome goes with the completion.
+    for (const [i, step] of r.plan.entries()) {
       if (r.steps.some((s) => s.step === step && s.outcome === "succeeded")) continue;
       if (signal.aborted || r.cancelRequested) return this.abandon(r, rotator, new Cancelled(), seen, client);
-      r = await this.journal(r, { steps: [...r.steps, { step, startedAt: this.deps.clock() }] });
+      const last = r.steps[r.steps.length - 1];
+      if (!(last && last.step === step && last.endedAt === undefined)) r = await this.journal(r, { steps: [...r.steps, { step, startedAt: this.deps.clock() }] });
       await this.o.checkpoint?.(`before:${step}`, r);
       const started = performance.now();
       try {
@@ -199,7 +209,11 @@ export class RotationEngine {
         return this.abandon(r, rotator, e, seen, client);
       }
       await this.o.checkpoint?.(`after:${step}`, r);
-      r = await this.journal(r, { steps: endLast(r.steps, this.deps.clock(), "succeeded") });
+      const now = this.deps.clock();
+      const next = r.plan[i + 1];
+      const steps = endLast(r.steps, now, "succeeded");
+      if (next === undefined) r = { ...r, steps };
+      else r = await this.journal(r, { steps: [...steps, { step: next, startedAt: now }] });
       this.log.info({ rotationId: r.id, secretArn: r.secretArn, step, ms: Math.round(performance.now() - started) }, "rotation step done");
     }
     await this.complete(r);

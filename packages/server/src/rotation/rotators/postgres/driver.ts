@@ -75,7 +75,7 @@ class PgSession implements DbSession {
 
   async setOwnPassword(username: string, password: string): Promise<void> {
     const method = passwordMethod(await this.passwordEncryption(), password);
-    await this.run(alterRolePasswordSql(username, password, method), [], `ALTER ROLE ${username} WITH PASSWORD`, [password]);
+    await this.run(await alterRolePasswordSql(username, password, method), [], `ALTER ROLE ${username} WITH PASSWORD`, [password]);
   }
 
   async upsertAlternateUser(model: string, login: string, password: string): Promise<void> {
@@ -85,10 +85,10 @@ class PgSession implements DbSession {
     try {
       const exists = await this.run("SELECT 1 FROM pg_roles WHERE rolname = $1", [login], `looking up role ${login}`);
       if (exists.rowCount === 0) {
-        await this.run(createRoleSql(login, password, method), [], `CREATE ROLE ${login}`, [password]);
+        await this.run(await createRoleSql(login, password, method), [], `CREATE ROLE ${login}`, [password]);
         await this.run(`GRANT ${pg.escapeIdentifier(model)} TO ${pg.escapeIdentifier(login)}`, [], `GRANT ${model} TO ${login}`);
       } else {
-        await this.run(alterRolePasswordSql(login, password, method), [], `ALTER ROLE ${login} WITH PASSWORD`, [password]);
+        await this.run(await alterRolePasswordSql(login, password, method), [], `ALTER ROLE ${login} WITH PASSWORD`, [password]);
       }
       await this.run("COMMIT", [], "COMMIT");
     } catch (e) {

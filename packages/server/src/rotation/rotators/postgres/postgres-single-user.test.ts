@@ -126,7 +126,7 @@ describe("keyshift-postgres-single-user", () => {
 
     // The statement without client-side hashing (non-ASCII passwords, servers that hash nothing): literal escaping.
     for (const tricky of [`a'b"c\\d e`, `\\'; DROP ROLE ${s.user}; --`, "pässwörd 'ü' \\\\"]) {
-      await s.pg.query(alterRolePasswordSql(s.user, tricky, "plain"));
+      await s.pg.query(await alterRolePasswordSql(s.user, tricky, "plain"));
       assert.equal(await s.pg.canLogin(s.user, tricky, s.dbname), true, `plain literal for ${tricky}`);
     }
   });
@@ -156,7 +156,7 @@ describe("keyshift-postgres-single-user", () => {
     if (!s) return;
     await rotate(server, rotator, s.name);
     // The database went back to the previous password (restored from a backup, say).
-    await s.pg.query(alterRolePasswordSql(s.user, s.password, "plain"));
+    await s.pg.query(await alterRolePasswordSql(s.user, s.password, "plain"));
     await rotate(server, rotator, s.name);
     const pw = (await stageValue(sm, s.name, "AWSCURRENT"))!.password as string;
     assert.equal(await s.pg.canLogin(s.user, pw, s.dbname), true);
@@ -167,7 +167,7 @@ describe("keyshift-postgres-single-user", () => {
     const s = await setup(t);
     if (!s) return;
     const other = `Other-${randomUUID()}`;
-    await s.pg.query(alterRolePasswordSql(s.user, other, "plain"));
+    await s.pg.query(await alterRolePasswordSql(s.user, other, "plain"));
     const r = await prepare(server, s.name);
     await rotator.createSecret(r.request("createSecret"));
     const pending = (await stageValue(sm, s.name, "AWSPENDING"))!.password as string;
