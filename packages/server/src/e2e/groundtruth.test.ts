@@ -12,20 +12,17 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { hasCommand, hasPythonModule, requireDependency, runProcess, startTestServer } from "../testing/harness.js";
+import { TEST_KEY_ID, TEST_REGION, TEST_SECRET, hasCommand, hasPythonModule, requireDependency, runProcess, startTestServer } from "../testing/harness.js";
+import { callApi } from "../cli/api-client.js";
+import { startPythonRotationFunction } from "../testing/python-rotation-function.js";
 
 const SCRIPT = fileURLToPath(new URL("../../src/e2e/py/groundtruth_replay.py", import.meta.url));
 const SNAPSHOT = process.env.KEYSHIFT_GROUNDTRUTH_SNAPSHOT ?? fileURLToPath(new URL("../../src/e2e/groundtruth.snapshot.json", import.meta.url));
 const PREFIX = "tests/aws/services/secretsmanager/test_secretsmanager.py::TestSecretsManager::";
 
 /** Entries that cannot pass yet, and why. */
-const TODO: Record<string, string> = Object.fromEntries(
-  ["test_rotate_secret_with_lambda_success[True]", "test_rotate_secret_with_lambda_success[None]", "test_rotate_secret_multiple_times_with_lambda_success"].map((id) => [
-    id,
-    "rotation with a real Lambda function: rotation functions arrive in a later issue; today any Lambda ARN is answered with " +
-      "AccessDeniedException 'Secrets Manager cannot invoke the specified Lambda function...'",
-  ]),
-);
+/** Entries that cannot pass yet, with the reason. (The rotation ones run against a registered HTTP rotation function.) */
+const TODO: Record<string, string> = {};
 
 interface ScenarioResult {
   name: string;
@@ -70,12 +67,18 @@ test("the replay's comparator accepts each recorded response and rejects mutated
 test("real-AWS snapshots replayed against Keyshift with boto3", async (t) => {
   if (!requireDependency(t, "python3 with boto3", boto3Available())) return;
   const s = await startTestServer();
+  // The snapshot's rotation entries used a Lambda: here an aws-samples style Python function behind Keyshift's HTTP rotator.
+  const fn = await startPythonRotationFunction(s.awsEnv);
   let results: Map<string, ScenarioResult>;
   try {
-    const r = await runPython(["--snapshot", SNAPSHOT], { ...s.awsEnv, KEYSHIFT_ACCOUNT_ID: s.app.accountId });
+    const env = { AWS_ACCESS_KEY_ID: TEST_KEY_ID, AWS_SECRET_ACCESS_KEY: TEST_SECRET };
+    await callApi({ endpointUrl: s.endpoint, region: TEST_REGION }, "PUT", "/v1/rotators/groundtruth-rotation", { Url: fn.url }, env);
+    const lambdaArn = `arn:aws:lambda:${TEST_REGION}:${s.app.accountId}:function:groundtruth-rotation`;
+    const r = await runPython(["--snapshot", SNAPSHOT], { ...s.awsEnv, KEYSHIFT_ACCOUNT_ID: s.app.accountId, GROUNDTRUTH_LAMBDA_ARN: lambdaArn });
     assert.equal(r.code, 0, `replay script failed:\n${r.stderr}`);
     results = new Map(parseLines<ScenarioResult>(r.stdout).map((x) => [x.name, x]));
   } finally {
+    fn.stop();
     await s.close();
   }
   assert.equal(results.size, ids.length, "one report per snapshot entry");

@@ -1,38 +1,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { dirname } from "node:path";
 import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { callApi } from "../../../cli/api-client.js";
 import { TEST_ACCOUNT, TEST_KEY_ID, TEST_REGION, TEST_SECRET, hasPythonModule, requireDependency, startTestServer } from "../../../testing/harness.js";
+import { startPythonRotationFunction } from "../../../testing/python-rotation-function.js";
 import { smClient } from "../../../testing/sm-client.js";
-
-const PY = dirname(new URL("../../../../src/rotation/rotators/http/py/lambda_http.py", import.meta.url).pathname);
 
 test("an aws-samples style Python rotation function behind a small HTTP wrapper rotates a secret through the four events", { timeout: 90_000 }, async (t) => {
   if (!requireDependency(t, "python3 with boto3", hasPythonModule("boto3"))) return;
   const s = await startTestServer();
-  const fn = spawn("python3", [`${PY}/lambda_http.py`, "rotation_function"], {
-    cwd: PY,
-    env: { ...s.awsEnv, PYTHONPATH: PY, PYTHONDONTWRITEBYTECODE: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  fn.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const fn = await startPythonRotationFunction(s.awsEnv);
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the function did not start within 30 s: ${stderr}`)), 30_000);
-      fn.stdout.on("data", (d: Buffer) => {
-        const m = /listening (\d+)/.exec(d.toString());
-        if (m) {
-          clearTimeout(timer);
-          resolve(Number(m[1]));
-        }
-      });
-      fn.once("exit", (code) => reject(new Error(`function exited (${code}): ${stderr}`)));
-    });
     const env = { AWS_ACCESS_KEY_ID: TEST_KEY_ID, AWS_SECRET_ACCESS_KEY: TEST_SECRET };
-    await callApi({ endpointUrl: s.endpoint, region: TEST_REGION }, "PUT", "/v1/rotators/python-template", { Url: `http://127.0.0.1:${port}/` }, env);
+    await callApi({ endpointUrl: s.endpoint, region: TEST_REGION }, "PUT", "/v1/rotators/python-template", { Url: fn.url }, env);
     const c = smClient(s.endpoint);
     const v1 = (await c.send(new CreateSecretCommand({ Name: "py/rotated", SecretString: "first" }))).VersionId!;
     const r = await c.send(new RotateSecretCommand({ SecretId: "py/rotated", RotationLambdaARN: `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:python-template`, RotationRules: { AutomaticallyAfterDays: 7 } }));
@@ -43,7 +23,7 @@ test("an aws-samples style Python rotation function behind a small HTTP wrapper 
       if (rec && rec.status !== "running") break;
       await new Promise((res) => setTimeout(res, 50));
     }
-    assert.equal(rec?.status, "succeeded", `${rec?.error}\n${stderr}`);
+    assert.equal(rec?.status, "succeeded", `${rec?.error}\n${fn.stderr()}`);
     const cur = await c.send(new GetSecretValueCommand({ SecretId: "py/rotated" }));
     assert.equal(cur.VersionId, r.VersionId);
     assert.equal(cur.SecretString!.length, 32);
@@ -53,7 +33,7 @@ test("an aws-samples style Python rotation function behind a small HTTP wrapper 
     const d = await c.send(new DescribeSecretCommand({ SecretId: "py/rotated" }));
     assert.deepEqual(d.VersionIdsToStages, { [v1]: ["AWSPREVIOUS"], [r.VersionId!]: ["AWSCURRENT"] });
   } finally {
-    fn.kill();
+    fn.stop();
     await s.close();
   }
 });
