@@ -16,9 +16,15 @@ export async function startPythonRotationFunction(awsEnv: NodeJS.ProcessEnv): Pr
   let stderr = "";
   fn.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the function did not start within 30 s: ${stderr}`)), 30_000);
+    const timer = setTimeout(() => {
+      fn.kill();
+      reject(new Error(`the function did not start within 30 s: ${stderr}`));
+    }, 30_000);
+    // Unbuffered Python writes print()'s pieces separately: match on everything read so far.
+    let out = "";
     fn.stdout.on("data", (d: Buffer) => {
-      const m = /listening (\d+)/.exec(d.toString());
+      out += d.toString();
+      const m = /listening (\d+)\n/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(Number(m[1]));

@@ -27,5 +27,6 @@ class Invoke(BaseHTTPRequestHandler):
 
 
 server = HTTPServer(("127.0.0.1", int(sys.argv[2]) if len(sys.argv) > 2 else 0), Invoke)
-print("listening", server.server_address[1], flush=True)
+sys.stdout.write("listening %d\n" % server.server_address[1])
+sys.stdout.flush()
 server.serve_forever()
