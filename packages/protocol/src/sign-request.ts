@@ -10,7 +10,7 @@ export interface RequestToSign {
   method: string;
   /** Host header value exactly as it will be sent (host[:port]). */
   host: string;
-  /** Path without query, already URI-encoded as sent (`/` for the JSON protocol); plain characters only. */
+  /** Path without query, URI-encoded as it will be sent (`/` for the JSON protocol). */
   path: string;
   /** The query string as sent, without `?` (application/x-www-form-urlencoded or RFC 3986). */
   query?: string;
@@ -57,7 +57,9 @@ export function signRequest(r: RequestToSign, c: SigningCredentials): Record<str
   const lower: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) lower[k.toLowerCase()] = v.trim().replace(/\s+/g, " ");
   const signed = names.join(";");
-  const canonical = [r.method, r.path, canonicalQuery(r.query), names.map((n) => `${n}:${lower[n]}\n`).join(""), signed, payloadHash].join("\n");
+  // Non-S3 SigV4 encodes the path as sent once more (a `%20` on the wire is signed as `%2520`).
+  const canonicalPath = r.path.split("/").map(rfc3986).join("/");
+  const canonical = [r.method, canonicalPath, canonicalQuery(r.query), names.map((n) => `${n}:${lower[n]}\n`).join(""), signed, payloadHash].join("\n");
   const scope = `${date}/${r.region}/${r.service}/aws4_request`;
   const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${hex(canonical)}`;
   let k = createHmac("sha256", `AWS4${c.secretAccessKey}`).update(date).digest();

@@ -10,6 +10,7 @@ import { createEdgeServer, type EdgeRequest, type EdgeResponse } from "./http/ed
 import { SigV4Verifier } from "./http/sigv4/verify.js";
 import { MANAGEMENT_SERVICE, ManagementApi } from "./http/management.js";
 import { rotationRoutes } from "./rotation/routes.js";
+import { changeRoutes, consumerRoutes } from "./changes/routes.js";
 import { AccessKeyDirectory } from "./iam/access-keys.js";
 import { AccountBoundaryAuthorizer } from "./iam/authorizer.js";
 import { bootstrap } from "./iam/bootstrap.js";
@@ -21,6 +22,8 @@ import { RotatorRegistry } from "./rotation/registry.js";
 import { RotationScheduler } from "./rotation/scheduler.js";
 import type { SecretsDeps } from "./secrets/context.js";
 import { servingStoreFromConfig } from "./storage/store-from-config.js";
+import { ChangeFeed } from "./changes/change-feed.js";
+import { withChangeFeed } from "./changes/notifying-store.js";
 import type { Store } from "./storage/store.js";
 
 export interface App {
@@ -68,7 +71,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   ensurePrivateDir(config.dataDir);
   const { provider, created } = keyProviderFromConfig(config, true);
   if (created) logger.info({ keyProvider: provider.name }, "created master key");
-  const store = await servingStoreFromConfig(config);
+  const feed = new ChangeFeed(clock);
+  const store = withChangeFeed(await servingStoreFromConfig(config), feed, (e) => logger.error({ err: e }, "publishing a change failed"));
   const envelope = new Envelope(provider);
   const boot = await bootstrap(store, envelope, {
     dataDir: config.dataDir,
@@ -79,7 +83,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   });
 
   const access = new AccessTracker(store, 1000, (e) => logger.error({ err: e }, "recording access times failed"));
-  const deps = { store, envelope, authz: new AccountBoundaryAuthorizer(), clock, access } as SecretsDeps;
+  const deps = { store, envelope, authz: new AccountBoundaryAuthorizer(), clock, access, feed } as SecretsDeps;
   const rc = config.rotation;
   deps.rotation = new RotationEngine(
     deps,
@@ -109,7 +113,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     verifier: new SigV4Verifier<Principal>({ service: MANAGEMENT_SERVICE, lookup: (id) => keys.peek(id), now: clock }),
     keys,
     deps,
-    routes: [...rotationRoutes],
+    routes: [...rotationRoutes, ...changeRoutes, ...consumerRoutes],
     onInternalError: (e, requestId) => logger.error({ err: e, requestId }, "internal error"),
   });
   const route = (req: EdgeRequest): EdgeResponse | Promise<EdgeResponse> => {

@@ -37,7 +37,7 @@ export async function seedSecrets(
   await bootstrap(store, envelope, { dataDir: config.dataDir, accountId: o.accountId, accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey, now: Date.now() });
   const access = new AccessTracker(store, 60_000, () => {});
   // Seeding creates secrets only: no rotation engine is needed.
-  const deps = { store, envelope, authz: new AccountBoundaryAuthorizer(), clock: Date.now, access } as Omit<SecretsDeps, "rotation"> as SecretsDeps;
+  const deps = { store, envelope, authz: new AccountBoundaryAuthorizer(), clock: Date.now, access } as Omit<SecretsDeps, "rotation" | "feed"> as SecretsDeps;
   const ctx: RequestContext = {
     requestId: "seed", region: "us-east-1", sourceIp: "127.0.0.1", userAgent: "seed", secureTransport: false,
     principal: { accountId: o.accountId, userName: "admin", arn: userArn(o.accountId, "admin"), accessKeyId: o.accessKeyId },

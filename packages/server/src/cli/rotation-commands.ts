@@ -42,3 +42,13 @@ export function rotationCommands(program: Command): void {
       print(await callApi(f, "GET", `/v1/rotations?${q.toString()}`));
     });
 }
+
+/** `keyshift consumers [--secret-id X]`: who holds which version (agents and SDK clients report it). */
+export function consumerCommands(program: Command): void {
+  withApiFlags(program.command("consumers").description("agents and SDK clients, and the versions they hold"))
+    .option("--secret-id <id>", "only consumers holding a version of this secret")
+    .action(async (f: ApiFlags & { secretId?: string }) => {
+      const q = f.secretId ? `?SecretId=${encodeURIComponent(f.secretId)}` : "";
+      print(await callApi(f, "GET", `/v1/consumers${q}`));
+    });
+}

@@ -16,6 +16,8 @@ export interface EdgeResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** A long-lived answer (server-sent events): takes over the response after the head is written; `body` is ignored. */
+  stream?: (res: ServerResponse) => void;
 }
 
 export type EdgeHandler = (req: EdgeRequest) => EdgeResponse | Promise<EdgeResponse>;
@@ -49,6 +51,11 @@ function flush(): void {
   for (const [res, r] of batch) write(res, r);
 }
 function send(res: ServerResponse, r: EdgeResponse): void {
+  if (r.stream) {
+    res.writeHead(r.status, r.headers);
+    r.stream(res);
+    return;
+  }
   if (pending.push([res, r]) === 1) setImmediate(flush);
 }
 

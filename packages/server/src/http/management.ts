@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
 import { ServiceError, isServiceError } from "@keyshift/protocol";
 import type { AccessKeyDirectory } from "../iam/access-keys.js";
 import type { Principal } from "../iam/principal.js";
@@ -18,13 +19,14 @@ export interface ManagementCall {
   params: Record<string, string>;
   query: URLSearchParams;
   body: unknown;
+  headers: IncomingHttpHeaders;
 }
 
 export interface ManagementRoute {
   method: "GET" | "POST" | "PUT" | "DELETE";
   /** Path below /v1 with `{name}` placeholders, e.g. `/rotators/{name}`. */
   path: string;
-  handler: (deps: SecretsDeps, call: ManagementCall) => Promise<{ status?: number; body?: unknown }>;
+  handler: (deps: SecretsDeps, call: ManagementCall) => Promise<{ status?: number; body?: unknown; stream?: EdgeResponse["stream"]; headers?: Record<string, string> }>;
 }
 
 const REST_STATUS: Partial<Record<string, number>> = {
@@ -64,8 +66,13 @@ export class ManagementApi {
   async handle(req: EdgeRequest): Promise<EdgeResponse> {
     const requestId = randomUUID();
     try {
-      const { status, body } = await this.run(req, requestId);
-      return { status: status ?? 200, headers: { "Content-Type": "application/json", "x-amzn-RequestId": requestId }, body: body === undefined ? "" : JSON.stringify(body) };
+      const { status, body, stream, headers } = await this.run(req, requestId);
+      return {
+        status: status ?? 200,
+        headers: { "Content-Type": "application/json", "x-amzn-RequestId": requestId, ...headers },
+        body: body === undefined ? "" : JSON.stringify(body),
+        ...(stream ? { stream } : {}),
+      };
     } catch (e) {
       let err: ServiceError;
       if (isServiceError(e)) err = e;
@@ -81,7 +88,7 @@ export class ManagementApi {
     }
   }
 
-  private async run(req: EdgeRequest, requestId: string): Promise<{ status?: number; body?: unknown }> {
+  private async run(req: EdgeRequest, requestId: string): Promise<{ status?: number; body?: unknown; stream?: EdgeResponse["stream"]; headers?: Record<string, string> }> {
     const url = new URL(req.url, "http://localhost");
     const matches = this.routes.filter((r) => r.re.test(url.pathname));
     if (matches.length === 0) throw new ServiceError("ResourceNotFoundException", `No such management resource: ${url.pathname.slice(0, 200)}`);
@@ -101,7 +108,7 @@ export class ManagementApi {
     }
     const params = Object.fromEntries(Object.entries(hit.re.exec(url.pathname)!.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]));
     return hit.route.handler(this.o.deps, {
-      requestId, principal: verified.principal, region: verified.region, params, query: url.searchParams, body,
+      requestId, principal: verified.principal, region: verified.region, params, query: url.searchParams, body, headers: req.headers,
       sourceIp: req.remoteAddress.startsWith("::ffff:") ? req.remoteAddress.slice(7) : req.remoteAddress,
     });
   }

@@ -4,6 +4,7 @@ import type { Principal } from "../iam/principal.js";
 import type { Store } from "../storage/store.js";
 import type { AccessTracker } from "./access-tracker.js";
 import type { RotationEngine } from "../rotation/engine.js";
+import type { ChangeFeed } from "../changes/change-feed.js";
 
 /** What an operation knows about the call it serves. */
 export interface RequestContext {
@@ -27,4 +28,6 @@ export interface SecretsDeps {
   access: AccessTracker;
   /** Runs rotations (RotateSecret, the scheduler). */
   rotation: RotationEngine;
+  /** Changes of secrets, published after their commits (the agent's and SDK's push invalidation). */
+  feed: ChangeFeed;
 }

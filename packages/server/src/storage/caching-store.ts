@@ -2,6 +2,7 @@ import type { AccessKeyRecord, AccountRecord, SecretRecord, VersionMeta, Version
 import type { Sealed } from "../crypto/envelope.js";
 import type { AccessBatch, Change, RotationQuery, SecretPageQuery, Store, WrappedKeyRef } from "./store.js";
 import type { RotationRecord, RotatorRegistration } from "../rotation/records.js";
+import type { ConsumerRecord } from "../changes/consumers.js";
 
 export interface CachingStoreOptions {
   /** Secrets whose lookups are kept (least recently used evicted). */
@@ -250,6 +251,12 @@ export class CachingStore implements Store {
   }
   deleteRotator(accountId: string, name: string): Promise<boolean> {
     return this.inner.deleteRotator(accountId, name);
+  }
+  putConsumer(c: ConsumerRecord): Promise<void> {
+    return this.inner.putConsumer(c);
+  }
+  listConsumers(accountId: string): Promise<ConsumerRecord[]> {
+    return this.inner.listConsumers(accountId);
   }
   listWrappedKeysNotUnder(activeKeyId: string, limit: number): Promise<WrappedKeyRef[]> {
     return this.inner.listWrappedKeysNotUnder(activeKeyId, limit);

@@ -341,6 +341,19 @@ export function storeConformance(name: string, open: () => Promise<StoreFixture>
       assert.equal((await store.getRotator("999999999999", "fn"))?.url, "http://c");
     });
 
+    test("consumer reports: replaced per consumer, listed per account, most recent first", async () => {
+      const c = (id: string, lastSeen: number, versionId: string) => ({
+        accountId: "121212121212", consumerId: id, kind: "agent" as const, principalArn: "arn:aws:iam::121212121212:user/a", sourceIp: "127.0.0.1", lastSeen,
+        holdings: [{ ARN: "arn:aws:secretsmanager:us-east-1:121212121212:secret:x-abcdef", VersionId: versionId, VersionStages: ["AWSCURRENT"] }],
+      });
+      await store.putConsumer(c("a", 10, "v1"));
+      await store.putConsumer(c("b", 20, "v1"));
+      await store.putConsumer(c("a", 30, "v2"));
+      await store.putConsumer({ ...c("a", 5, "v9"), accountId: "343434343434" });
+      const list = await store.listConsumers("121212121212");
+      assert.deepEqual(list.map((x) => [x.consumerId, x.lastSeen, x.holdings[0]!.VersionId]), [["a", 30, "v2"], ["b", 20, "v1"]]);
+    });
+
     test("committed data survives closing and reopening", async () => {
       const s = secret();
       await store.commit([

@@ -1,6 +1,7 @@
 import type { Sealed } from "../crypto/envelope.js";
 import type { AccessKeyRecord, AccountRecord, SecretRecord, VersionMeta, VersionRecord, ValueKind } from "../secrets/records.js";
 import type { RotationRecord, RotationStatus, RotatorRegistration } from "../rotation/records.js";
+import type { ConsumerRecord } from "../changes/consumers.js";
 
 /**
  * One row-level change. A write is a list of changes applied atomically by `Store.commit`;
@@ -130,6 +131,10 @@ export interface Store {
   getRotator(accountId: string, name: string): Promise<RotatorRegistration | undefined>;
   listRotators(accountId: string): Promise<RotatorRegistration[]>;
   deleteRotator(accountId: string, name: string): Promise<boolean>;
+
+  /** Replaces a consumer's report. */
+  putConsumer(c: ConsumerRecord): Promise<void>;
+  listConsumers(accountId: string): Promise<ConsumerRecord[]>;
 
   /** Data keys not wrapped under `activeKeyId`, at most `limit` of them. */
   listWrappedKeysNotUnder(activeKeyId: string, limit: number): Promise<WrappedKeyRef[]>;

@@ -83,4 +83,13 @@ export const sqliteMigrations: readonly string[] = [
     PRIMARY KEY (account_id, name)
   );
   `,
+  `
+  CREATE TABLE consumers (
+    account_id TEXT NOT NULL,
+    consumer_id TEXT NOT NULL,
+    last_seen INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (account_id, consumer_id)
+  );
+  `,
 ];

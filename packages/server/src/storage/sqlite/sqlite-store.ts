@@ -3,6 +3,7 @@ import { Worker } from "node:worker_threads";
 import type { Sealed } from "../../crypto/envelope.js";
 import { bindings } from "../../crypto/bindings.js";
 import type { RotationRecord, RotatorRegistration } from "../../rotation/records.js";
+import type { ConsumerRecord } from "../../changes/consumers.js";
 import type { AccessKeyRecord, AccountRecord, SecretRecord, VersionMeta, VersionRecord } from "../../secrets/records.js";
 import type { AccessBatch, Change, RotationQuery, SecretPageQuery, Store, WrappedKeyRef } from "../store.js";
 import { migrate, openConnection, type ConnectionOptions } from "./connection.js";
@@ -140,6 +141,7 @@ export class SqliteStore implements Store {
       getAccessKey: p(`SELECT * FROM access_keys WHERE access_key_id=?`),
       listAccessKeys: p(`SELECT * FROM access_keys WHERE account_id=? ORDER BY created_at, access_key_id`),
       getMeta: p(`SELECT value FROM meta WHERE key=?`),
+      listConsumers: p(`SELECT doc FROM consumers WHERE account_id=? ORDER BY last_seen DESC, consumer_id`),
       staleVersionKeys: p(`SELECT v.secret_uid, v.version_id, v.key_id, v.wrapped_key, v.ciphertext, s.account_id FROM versions v JOIN secrets s ON s.uid = v.secret_uid
         WHERE v.key_id IS NOT NULL AND v.key_id <> ? LIMIT ?`),
       staleAccessKeys: p(`SELECT access_key_id, account_id, key_id, wrapped_key, ciphertext FROM access_keys WHERE key_id <> ? LIMIT ?`),
@@ -333,6 +335,14 @@ export class SqliteStore implements Store {
     return (await this.writes.write({ op: "deleteRotator", accountId, name })) === true;
   }
 
+
+  async putConsumer(c: ConsumerRecord): Promise<void> {
+    await this.writes.write({ op: "putConsumer", consumer: c });
+  }
+
+  async listConsumers(accountId: string): Promise<ConsumerRecord[]> {
+    return (this.stmt.listConsumers!.all(accountId) as { doc: string }[]).map((r) => JSON.parse(r.doc) as ConsumerRecord);
+  }
 
   /** Changes whenever another process commits to the file (never for this store's own writes). */
   dataVersion(): number {

@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import type { Sealed } from "../../crypto/envelope.js";
 import type { RotatorRegistration } from "../../rotation/records.js";
 import type { AccessKeyRecord, AccountRecord } from "../../secrets/records.js";
+import type { ConsumerRecord } from "../../changes/consumers.js";
 import { StoreConflict, type AccessBatch, type Change, type WrappedKeyRef } from "../store.js";
 import { rotationParams, secretParams } from "./rows.js";
 
@@ -16,7 +17,8 @@ export type WriteOp =
   | { op: "setMeta"; key: string; value: string }
   | { op: "replaceWrappedKey"; ref: WrappedKeyRef; next: Sealed }
   | { op: "putRotator"; rotator: RotatorRegistration }
-  | { op: "deleteRotator"; accountId: string; name: string };
+  | { op: "deleteRotator"; accountId: string; name: string }
+  | { op: "putConsumer"; consumer: ConsumerRecord };
 
 /** A write's outcome; errors travel as data and are rebuilt (StoreConflict) on the other side. */
 export type WriteResult = { ok: true; value?: boolean } | { ok: false; conflict?: StoreConflict["kind"]; message: string; code?: string };
@@ -57,6 +59,7 @@ export class SqliteWriter {
       replaceAccessKeyKey: p(`UPDATE access_keys SET key_id=?, wrapped_key=? WHERE access_key_id=? AND key_id=? AND wrapped_key=?`),
       putRotator: p(`INSERT INTO rotators (account_id, name, url, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (account_id, name) DO UPDATE SET url = excluded.url`),
       deleteRotator: p(`DELETE FROM rotators WHERE account_id=? AND name=?`),
+      putConsumer: p(`INSERT INTO consumers (account_id, consumer_id, last_seen, doc) VALUES (?, ?, ?, ?) ON CONFLICT (account_id, consumer_id) DO UPDATE SET last_seen = excluded.last_seen, doc = excluded.doc`),
     };
   }
 
@@ -122,6 +125,9 @@ export class SqliteWriter {
         return undefined;
       case "deleteRotator":
         return s.deleteRotator!.run(w.accountId, w.name).changes > 0;
+      case "putConsumer":
+        s.putConsumer!.run(w.consumer.accountId, w.consumer.consumerId, w.consumer.lastSeen, JSON.stringify(w.consumer));
+        return undefined;
     }
   }
 
