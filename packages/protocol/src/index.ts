@@ -10,3 +10,6 @@ export type * from "./model.generated.js";
 /** The 23 operations of the service, as they appear after `secretsmanager.` in X-Amz-Target. */
 export type OperationName = keyof typeof import("./model.generated.js").operations;
 export * from "./sign-request.js";
+export * from "./sse.js";
+export * from "./credentials.js";
+export type { ChangeEvent } from "./change-event.js";

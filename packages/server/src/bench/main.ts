@@ -3,12 +3,18 @@ import { randomUUID } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { signRequest } from "@keyshift/protocol";
+import { callApi } from "../cli/api-client.js";
 import { loadConfig } from "../config/load.js";
 import { CLI, TEST_ACCOUNT, TEST_KEY_ID, TEST_SECRET, tempDir } from "../testing/harness.js";
 import { canStartPrivatePostgres, startPrivatePostgres } from "../testing/private-postgres.js";
 import { rawRequest, runLoad, type LoadResult } from "./load-generator.js";
 import { seedSecrets } from "./seed.js";
 import { rotationPhase } from "./rotation-phase.js";
+import { agentPhase } from "./agent-phase.js";
+import { sdkPhase } from "./sdk-phase.js";
+import { postgresPhase, postgresPhaseLines } from "./postgres-phase.js";
+import { scaleLines, scalePhase } from "./scale-phase.js";
+import { auditPhase, auditPhaseLines } from "./audit-phase.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -39,11 +45,11 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-function signed(port: number, target: string, body: string): Buffer {
+function signed(port: number, target: string, body: string, as: { accessKeyId: string; secretAccessKey: string } = creds): Buffer {
   const host = `127.0.0.1:${port}`;
   const headers = signRequest(
     { method: "POST", host, path: "/", headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `secretsmanager.${target}` }, body, region: "us-east-1", service: "secretsmanager" },
-    creds,
+    as,
   );
   return rawRequest("/", headers, body);
 }
@@ -73,7 +79,8 @@ async function main(): Promise<void> {
   console.log(`seeded ${SECRETS} secrets of ${VALUE_BYTES} B and ${2 * RANDOM_ROTATIONS + (pgRoles ? PG_ROTATIONS : 0)} with rotation in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   const serverConfig = join(dataDir, "bench.toml");
-  writeFileSync(serverConfig, `[rotation]\nschedulerIntervalSeconds = 0.25\n`);
+  // The serving phases measure the API itself; the audit phase below measures audit on against off.
+  writeFileSync(serverConfig, `[rotation]\nschedulerIntervalSeconds = 0.25\n[audit]\nenabled = false\n`);
   const prof = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const ks = await startChild([...prof, CLI, "server", "--data-dir", dataDir, "--port", "0"], /listening on http:\/\/127\.0\.0\.1:(\d+)/, { KEYSHIFT_LOG_LEVEL: "warn", KEYSHIFT_CONFIG: serverConfig });
   const reads: Buffer[] = [];
@@ -91,8 +98,14 @@ async function main(): Promise<void> {
   const run = (port: number, requests: Buffer[], connections: number, seconds = SECONDS) =>
     runLoad({ host: "127.0.0.1", port, requests, connections, durationMs: seconds * 1000, warmupMs: 1500 });
 
-  if (process.env.BENCH_SKIP_RW !== "1") {
+  if (process.env.BENCH_SKIP_RW !== "1" && !["clients", "scale", "stores", "audit"].includes(process.env.BENCH_ONLY ?? "")) {
     console.log(`\nGetSecretValue, ${responseBytes}-byte response, SigV4-signed, ${SECRETS} secrets stored; bare and keyshift alternate, ${ROUNDS} rounds of ${SECONDS} s each`);
+    if (process.env.BENCH_ONLY === "policy") {
+      await policyPhase(ks.port, reads, run);
+      await stop(bare.child);
+      await stop(ks.child);
+      return;
+    }
     if (process.env.BENCH_ONLY === "ks50") {
       console.log(`  50 connections  keyshift ${fmt(await run(ks.port, reads, 50))}`);
       await stop(bare.child);
@@ -121,6 +134,8 @@ async function main(): Promise<void> {
     console.log(`  p99 ratio (50 conns)          ${p99x.toFixed(2)}x    target <= 4x    ${p99x <= 4 ? "PASS" : "MISS"}`);
     console.log(`  p50 difference (1 conn)       ${d50.toFixed(3)} ms  target <= 0.2 ms ${d50 <= 0.2 ? "PASS" : "MISS"}`);
 
+    await policyPhase(ks.port, reads, run);
+
     const writes: Buffer[] = [];
     for (let i = 0; i < 40_000; i++) {
       const n = String(i % SECRETS).padStart(6, "0");
@@ -130,7 +145,24 @@ async function main(): Promise<void> {
     console.log(`\nPutSecretValue (1 KB, fsync per commit), 16 connections: ${fmt(w16)}`);
   }
 
-  if (process.env.BENCH_SKIP_ROTATION !== "1") {
+  if (process.env.BENCH_SKIP_CLIENTS !== "1" && (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === "clients")) await clientPhases(ks.port);
+
+  if (process.env.BENCH_SKIP_AUDIT !== "1" && (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === "audit")) {
+    const a = await auditPhase({ dataDir, prefix: "bench/app-", count: SECRETS, credentials: creds, seconds: SECONDS, rounds: ROUNDS });
+    console.log("\n" + auditPhaseLines(a).join("\n"));
+  }
+
+  if (process.env.BENCH_SKIP_STORES !== "1" && (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === "stores")) {
+    console.log("\n" + postgresPhaseLines(await postgresPhase({ seconds: SECONDS })).join("\n"));
+  }
+
+  if (process.env.BENCH_SKIP_SCALE !== "1" && (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === "scale")) {
+    // Cost against size: the same measurements on a small store and on a large one.
+    const sizes = (process.env.BENCH_SCALE ?? "10000x1,100000x10").split(",").map((x) => x.split("x").map(Number) as [number, number]);
+    for (const [secrets, versionsPer] of sizes) console.log("\n" + scaleLines(await scalePhase({ secrets, versionsPer, seconds: Math.min(SECONDS, 3) })).join("\n"));
+  }
+
+  if (process.env.BENCH_SKIP_ROTATION !== "1" && !process.env.BENCH_ONLY) {
     console.log(`\nRotations through the scheduler (at most 8 at once, fewer while serving is busy) while GetSecretValue runs at 50 connections`);
     const batches = [
       { label: `${RANDOM_ROTATIONS} keyshift-random-password`, prefix: "bench/rot-", count: RANDOM_ROTATIONS },
@@ -163,6 +195,76 @@ async function main(): Promise<void> {
  * authentication (as production has it: every login and password change does the real work);
  * undefined when no PostgreSQL binaries are installed.
  */
+/** The agent (cached GET /secretsmanager/get against a bare node:http server, same run) and the SDK's cached calls. */
+async function clientPhases(port: number): Promise<void> {
+  const endpoint = `http://127.0.0.1:${port}`;
+  const a = await agentPhase({ endpoint, credentials: creds, region: "us-east-1", secretId: "bench/app-000001", seconds: SECONDS, rounds: Math.max(ROUNDS, 2) });
+  const ratio = a.agentRps / a.bareRps;
+  console.log(`
+Agent: cached GET /secretsmanager/get (${a.responseBytes}-byte response) vs a bare node:http server with the same response, 50 connections, ${Math.max(ROUNDS, 2)} alternating rounds`);
+  console.log(`  bare   ${a.bareRps.toFixed(0).padStart(7)} req/s   p99 ${a.bareP99Ms.toFixed(3)} ms   CPU ${a.bareCpuUsPerRequest.toFixed(1)} us/request`);
+  console.log(`  agent  ${a.agentRps.toFixed(0).padStart(7)} req/s   p99 ${a.agentP99Ms.toFixed(3)} ms   CPU ${a.agentCpuUsPerRequest.toFixed(1)} us/request`);
+  console.log(`  ratio  ${(ratio * 100).toFixed(1)}%   target >= 85%   ${ratio >= 0.85 ? "PASS" : "MISS"}`);
+  const s = await sdkPhase({ endpoint, region: "us-east-1", credentials: creds, secretId: "bench/app-000002", seconds: Math.min(SECONDS, 3) });
+  console.log(`
+SDK: cached getSecretValue in-process`);
+  console.log(`  baseline (await of an async Map.get)  ${(s.baselineCallsPerSec / 1e6).toFixed(2)} M calls/s`);
+  console.log(`  KeyshiftClient.getSecretValue         ${(s.cachedCallsPerSec / 1e6).toFixed(2)} M calls/s   (${((s.cachedCallsPerSec / s.baselineCallsPerSec) * 100).toFixed(0)}% of baseline)`);
+}
+
+/**
+ * A user whose inline policies hold 20 statements with conditions (the one that allows the bench
+ * secrets comes last, after a conditional Deny that must be evaluated on every call) against the
+ * administrator, alternating, same secrets, same run.
+ */
+async function policyPhase(port: number, adminReads: Buffer[], run: (port: number, requests: Buffer[], connections: number) => Promise<LoadResult>): Promise<void> {
+  const flags = { endpointUrl: `http://127.0.0.1:${port}` };
+  const env = { AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey };
+  await callApi(flags, "POST", "/v1/iam/accounts/self/users", { UserName: "bench-reader", Tags: { team: "bench", env: "prod" } }, env);
+  const key = (await callApi(flags, "POST", "/v1/iam/accounts/self/users/bench-reader/access-keys", undefined, env)) as { AccessKeyId: string; SecretAccessKey: string };
+  const arn = (path: string) => `arn:aws:secretsmanager:*:${TEST_ACCOUNT}:secret:${path}`;
+  const statements: unknown[] = [];
+  for (let i = 0; i < 17; i++) {
+    statements.push({
+      Sid: `Other${i}`,
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+      Resource: arn(`/prod/service-${i}/*`),
+      Condition: { StringEquals: { "aws:PrincipalTag/team": `team-${i}` }, Bool: { "aws:SecureTransport": "true" } },
+    });
+  }
+  statements.push({ Sid: "NoWrites", Effect: "Deny", Action: ["secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"], Resource: "*" });
+  statements.push({ Sid: "OnlyFromHere", Effect: "Deny", Action: "*", Resource: "*", Condition: { NotIpAddress: { "aws:SourceIp": ["127.0.0.0/8", "10.0.0.0/8", "::1/128"] } } });
+  statements.push({
+    Sid: "ReadBench",
+    Effect: "Allow",
+    Action: "secretsmanager:GetSecretValue",
+    Resource: arn("bench/app-*"),
+    Condition: { StringEquals: { "aws:PrincipalTag/team": "bench", "aws:RequestedRegion": "us-east-1" }, StringEqualsIfExists: { "secretsmanager:VersionStage": "AWSCURRENT" } },
+  });
+  await callApi(flags, "PUT", "/v1/iam/accounts/self/users/bench-reader/policies/bench", { PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: statements }) }, env);
+  const userReads = adminReads.map((_, i) => {
+    const n = String(Math.floor((i * 7919) % SECRETS)).padStart(6, "0");
+    return signed(port, "GetSecretValue", JSON.stringify({ SecretId: `bench/app-${n}` }), { accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey });
+  });
+  const probe = await runLoad({ host: "127.0.0.1", port, requests: userReads.slice(0, 10), connections: 1, durationMs: 300, warmupMs: 0 });
+  if (probe.non2xx || probe.errors) throw new Error("the 20-statement user is refused: the bench policy is wrong");
+  const admin: LoadResult[] = [];
+  const user: LoadResult[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    admin.push(await run(port, adminReads, 50));
+    user.push(await run(port, userReads, 50));
+  }
+  const a = mean(admin);
+  const u = mean(user);
+  const ratio = u.rps / a.rps;
+  console.log(`
+GetSecretValue as a user with 20 policy statements (conditions, a conditional Deny) vs the administrator, 50 connections`);
+  console.log(`  administrator  ${fmt(a)}`);
+  console.log(`  20 statements  ${fmt(u)}`);
+  console.log(`  ratio          ${(ratio * 100).toFixed(1)}%   target >= 90%   ${ratio >= 0.9 ? "PASS" : "MISS"}   (rounds: ${user.map((x, i) => ((x.rps / admin[i]!.rps) * 100).toFixed(1) + "%").join(", ")})`);
+}
+
 async function createBenchRoles(n: number): Promise<{ names: string[]; host: string; port: number; drop(): Promise<void> } | undefined> {
   if (!canStartPrivatePostgres()) return undefined;
   const server = await startPrivatePostgres();

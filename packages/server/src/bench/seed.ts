@@ -10,7 +10,7 @@ import type { RequestContext, SecretsDeps } from "../secrets/context.js";
 import { createSecret } from "../secrets/ops/create-secret.js";
 import { SqliteStore } from "../storage/sqlite/sqlite-store.js";
 import { sqlitePath } from "../storage/store-from-config.js";
-import { userArn } from "../iam/principal.js";
+import { systemPrincipal } from "../iam/principal.js";
 
 /**
  * Seeds `count` secrets with a `valueBytes` value each through the real CreateSecret operation
@@ -40,7 +40,7 @@ export async function seedSecrets(
   const deps = { store, envelope, authz: new AccountBoundaryAuthorizer(), clock: Date.now, access } as Omit<SecretsDeps, "rotation" | "feed"> as SecretsDeps;
   const ctx: RequestContext = {
     requestId: "seed", region: "us-east-1", sourceIp: "127.0.0.1", userAgent: "seed", secureTransport: false,
-    principal: { accountId: o.accountId, userName: "admin", arn: userArn(o.accountId, "admin"), accessKeyId: o.accessKeyId },
+    principal: systemPrincipal(o.accountId, "admin"),
   };
   const value = "v".repeat(o.valueBytes);
   for (let i = 0; i < o.count; i++) {

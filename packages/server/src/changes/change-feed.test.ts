@@ -27,6 +27,29 @@ test("ChangeFeed: numbered in order, kept for catch-up, reset when too old or un
   assert.equal(f.subscribers, 0);
 });
 
+test("ChangeFeed with a relay: published events go to the relay, numbers come back from it (holes allowed), a gap resets catch-up", () => {
+  const f = new ChangeFeed(() => 2000, 10);
+  const sent: Omit<ChangeEvent, "Seq">[] = [];
+  const ev = (Seq: number, Account = "a"): ChangeEvent => ({ Seq, Time: 1, Type: "SecretChanged", Account, Region: "r", ARN: `x${Seq}`, Name: `n${Seq}` });
+  f.relayThrough({ send: (e) => sent.push(e) }, [ev(40), ev(41)]);
+  assert.equal(f.current, 41);
+  const got: number[] = [];
+  f.subscribe("a", (e) => got.push(e.Seq));
+  f.publish({ Type: "SecretCreated", Account: "a", Region: "r", ARN: "z", Name: "z" });
+  assert.deepEqual(got, [], "nothing is delivered before the relay numbers it");
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0]!.Time, 2);
+  f.accept({ ...sent[0]!, Seq: 45 });
+  f.accept(ev(45));
+  f.accept(ev(47));
+  assert.deepEqual(got, [45, 47], "in order, once each, across holes");
+  assert.deepEqual((f.since("a", 41) as ChangeEvent[]).map((e) => e.Seq), [45, 47]);
+  assert.deepEqual((f.since("a", 39) as ChangeEvent[]).map((e) => e.Seq), [40, 41, 45, 47]);
+  f.accept(ev(60), true);
+  assert.equal(f.since("a", 47), "reset", "events between 47 and 60 were lost");
+  assert.deepEqual(f.since("a", 60), []);
+});
+
 describe("GET /v1/changes", () => {
   let s: TestServer;
   before(async () => {

@@ -1,30 +1,28 @@
-import { epochSeconds } from "@keyshift/protocol";
+import { epochSeconds, type ChangeEvent } from "@keyshift/protocol";
 
-/** One change of a secret, as the change feed publishes it: metadata only, never a value. */
-export interface ChangeEvent {
-  Seq: number;
-  /** Epoch seconds. */
-  Time: number;
-  Type: "SecretCreated" | "SecretChanged" | "SecretDeleted";
-  Account: string;
-  Region: string;
-  ARN: string;
-  Name: string;
-  /** Labeled versions after the change (absent for SecretDeleted). */
-  VersionIdsToStages?: Record<string, string[]>;
-}
+export type { ChangeEvent };
 
 type Listener = (e: ChangeEvent) => void;
 
 /**
- * The in-process change feed: numbers changes in commit order, keeps the most recent ones so
- * that a subscriber that reconnects can catch up (`since`), and fans them out to live
- * subscribers of the same account. Sequence numbers are per process.
+ * Numbers events somewhere shared (PostgreSQL: database-wide, in commit order) and hands each
+ * one back to `ChangeFeed.accept` on every node, this one included.
+ */
+export interface ChangeRelay {
+  send(e: Omit<ChangeEvent, "Seq">): void;
+}
+
+/**
+ * The change feed: numbers changes in commit order, keeps the most recent ones so that a
+ * subscriber that reconnects can catch up (`since`), and fans them out to live subscribers of
+ * the same account. Alone, sequence numbers are per process; with a relay (several nodes on
+ * PostgreSQL) they are the database's, so a subscriber may resume on any node.
  */
 export class ChangeFeed {
   private seq = 0;
   private readonly ring: ChangeEvent[] = [];
   private readonly listeners = new Map<string, Set<Listener>>();
+  private relay: ChangeRelay | undefined;
 
   constructor(
     private readonly clock: () => number,
@@ -35,12 +33,40 @@ export class ChangeFeed {
     return this.seq;
   }
 
-  publish(e: Omit<ChangeEvent, "Seq" | "Time">): ChangeEvent {
-    const event: ChangeEvent = { Seq: ++this.seq, Time: epochSeconds(this.clock()), ...e };
+  /** The number of events kept for catch-up at most. */
+  get capacity(): number {
+    return this.keep;
+  }
+
+  /** From now on, published events go through `relay`; `history` (oldest first, numbered by the relay) seeds the catch-up buffer. */
+  relayThrough(relay: ChangeRelay, history: readonly ChangeEvent[]): void {
+    this.relay = relay;
+    for (const e of history) this.accept(e);
+  }
+
+  publish(e: Omit<ChangeEvent, "Seq" | "Time">): void {
+    const withTime = { Time: epochSeconds(this.clock()), ...e };
+    if (this.relay) this.relay.send(withTime);
+    else this.deliver({ Seq: this.seq + 1, ...withTime });
+  }
+
+  /**
+   * An event numbered by the relay, in increasing order (numbers may skip: a relay's sequence can
+   * have holes). Ones already seen are ignored. `gap`: events before this one were lost (the relay
+   * no longer has them), so older ones are not offered for catch-up any more and a subscriber that
+   * resumes from before the gap gets "reset".
+   */
+  accept(e: ChangeEvent, gap = false): void {
+    if (e.Seq <= this.seq) return;
+    if (gap) this.ring.length = 0;
+    this.deliver(e);
+  }
+
+  private deliver(event: ChangeEvent): void {
+    this.seq = event.Seq;
     this.ring.push(event);
     if (this.ring.length > this.keep) this.ring.splice(0, this.ring.length - this.keep);
-    for (const l of this.listeners.get(e.Account) ?? []) l(event);
-    return event;
+    for (const l of this.listeners.get(event.Account) ?? []) l(event);
   }
 
   /** The account's events after `seq`, or "reset" when some of them are no longer kept (or `seq` is unknown). */

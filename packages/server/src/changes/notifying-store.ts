@@ -1,21 +1,6 @@
 import type { SecretRecord } from "../secrets/records.js";
-import type { Change, Store } from "../storage/store.js";
+import { secretUidOf, type Change, type Store } from "../storage/store.js";
 import type { ChangeFeed } from "./change-feed.js";
-
-function touchedUid(c: Change): string | undefined {
-  switch (c.op) {
-    case "insertSecret":
-    case "updateSecret":
-      return c.secret.uid;
-    case "deleteSecret":
-      return c.uid;
-    case "insertRotation":
-    case "updateRotation":
-      return undefined;
-    default:
-      return c.secretUid;
-  }
-}
 
 /**
  * Publishes a change-feed event for every secret a commit touched, after the commit: created,
@@ -29,7 +14,7 @@ export function notifyingCommit(store: Store, feed: ChangeFeed, onError: (e: unk
     const created = new Set<string>();
     const deleted = new Map<string, SecretRecord>();
     for (const c of changes) {
-      const uid = touchedUid(c);
+      const uid = secretUidOf(c);
       if (uid === undefined) continue;
       uids.add(uid);
       if (c.op === "insertSecret") created.add(uid);
@@ -72,11 +57,19 @@ async function publishAll(store: Store, feed: ChangeFeed, uids: Set<string>, cre
 /** `store` with every commit published to `feed` (a proxy: every other method is the store's own). */
 export function withChangeFeed(store: Store, feed: ChangeFeed, onError: (e: unknown) => void): Store {
   const notify = notifyingCommit(store, feed, onError);
+  const commit = (changes: readonly Change[]) => notify(changes, () => store.commit(changes));
+  // Bound once per method: the read path (GetSecretValue) goes through here on every request.
+  const bound = new Map<PropertyKey, unknown>();
   return new Proxy(store, {
     get(target, prop, receiver) {
-      if (prop === "commit") return (changes: readonly Change[]) => notify(changes, () => target.commit(changes));
-      const v = Reflect.get(target, prop, receiver) as unknown;
-      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      if (prop === "commit") return commit;
+      let b = bound.get(prop);
+      if (b === undefined) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== "function") return v;
+        bound.set(prop, (b = (v as (...a: unknown[]) => unknown).bind(target)));
+      }
+      return b;
     },
   });
 }

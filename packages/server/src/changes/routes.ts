@@ -3,7 +3,7 @@ import { ServiceError } from "@keyshift/protocol";
 import type { ManagementCall, ManagementRoute } from "../http/management.js";
 import type { SecretsDeps } from "../secrets/context.js";
 import type { ChangeEvent } from "./change-feed.js";
-import { requireSecret } from "../secrets/resolve.js";
+import { requestConditions, requireSecret } from "../secrets/resolve.js";
 
 const HEARTBEAT_MS = 15_000;
 const MAX_STREAM_MS = 3600_000;
@@ -12,6 +12,25 @@ const MAX_BUFFERED = 1 << 20;
 
 function authorize(deps: SecretsDeps, call: ManagementCall, action: string): void {
   deps.authz.authorize({ principal: call.principal, action: `keyshift:${action}`, resource: "*", resourceAccount: undefined, conditions: () => ({ "aws:SourceIp": call.sourceIp }), resourcePolicy: undefined });
+}
+
+/**
+ * Whether the caller may see an event: it names a secret the caller may describe or read
+ * (events carry names and version ids, never values, but a principal limited to its own path
+ * must not learn the others' names either).
+ */
+async function visible(deps: SecretsDeps, call: ManagementCall, e: ChangeEvent): Promise<boolean> {
+  const secret = e.Type === "SecretDeleted" ? undefined : await deps.store.getSecretByArn(e.ARN);
+  const ctx = { principal: call.principal, sourceIp: call.sourceIp, region: e.Region, secureTransport: call.secureTransport };
+  const req = (action: string) => ({
+    principal: call.principal,
+    action,
+    resource: e.ARN,
+    resourceAccount: e.Account,
+    conditions: () => requestConditions(ctx, secret, { "secretsmanager:SecretId": e.ARN, "secretsmanager:Name": e.Name }),
+    resourcePolicy: secret?.resourcePolicy,
+  });
+  return deps.authz.allows(req("secretsmanager:DescribeSecret")) || deps.authz.allows(req("secretsmanager:GetSecretValue"));
 }
 
 function frame(e: ChangeEvent): string {
@@ -35,17 +54,25 @@ export const changeRoutes: ManagementRoute[] = [
           res.socket?.setKeepAlive(true, 30_000);
           res.socket?.setTimeout(0);
           const send = (text: string) => {
+            if (res.destroyed) return;
             if (res.writableLength > MAX_BUFFERED) return res.destroy();
             res.write(text);
           };
           // All of this runs in one turn of the event loop: nothing is published between the catch-up and the subscription.
+          // Events pass the visibility check one after another, so they go out in commit order.
+          let queue = Promise.resolve();
+          const publish = (e: ChangeEvent) => {
+            queue = queue.then(async () => {
+              if (await visible(deps, call, e).catch(() => false)) send(frame(e));
+            });
+          };
           send(`event: hello\ndata: ${JSON.stringify({ Seq: deps.feed.current, Account: account })}\n\n`);
           if (resume !== undefined) {
             const missed = deps.feed.since(account, resume);
             if (missed === "reset") send(`event: reset\ndata: ${JSON.stringify({ Seq: deps.feed.current })}\n\n`);
-            else for (const e of missed) send(frame(e));
+            else for (const e of missed) publish(e);
           }
-          const unsubscribe = deps.feed.subscribe(account, (e) => send(frame(e)));
+          const unsubscribe = deps.feed.subscribe(account, publish);
           const ping = setInterval(() => send(": ping\n\n"), HEARTBEAT_MS);
           const limit = setTimeout(() => res.end(), MAX_STREAM_MS);
           res.on("close", () => {

@@ -23,9 +23,11 @@ async function withStore<T>(flags: ServerFlags, fn: (store: Store, envelope: Env
 export function accessKeysCommand(program: Command): void {
   const keys = program.command("access-keys").description("manage access keys of the default account");
   withDataDirFlags(keys.command("create").description("create an access key; prints it once as JSON"))
-    .option("--user <name>", "user the key belongs to", ADMIN_USER)
-    .action(async (flags: ServerFlags & { user: string }) => {
+    .option("--user <name>", "user the key belongs to (created if missing)", ADMIN_USER)
+    .option("--admin", "create the missing user as an administrator of the account (the admin user always is one)")
+    .action(async (flags: ServerFlags & { user: string; admin?: boolean }) => {
       await withStore(flags, async (store, envelope, accountId) => {
+        if (!(await store.getUser(accountId, flags.user))) await store.insertUser({ accountId, userName: flags.user, admin: flags.user === ADMIN_USER || flags.admin === true, tags: {}, createdAt: Date.now() });
         const k = await createAccessKey(store, envelope, { accountId, userName: flags.user, now: Date.now() });
         process.stdout.write(JSON.stringify({ AccessKeyId: k.accessKeyId, SecretAccessKey: k.secretAccessKey, AccountId: accountId, UserName: flags.user }, null, 2) + "\n");
       });

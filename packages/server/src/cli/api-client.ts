@@ -1,8 +1,6 @@
 import { readFileSync, existsSync } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
 import type { Command } from "commander";
-import { signRequest, type SigningCredentials } from "@keyshift/protocol";
+import { environmentCredentials, profileCredentials, sharedCredentialsPath, signRequest, type SigningCredentials } from "@keyshift/protocol";
 
 export interface ApiFlags {
   endpointUrl?: string;
@@ -20,24 +18,6 @@ export function withApiFlags(cmd: Command): Command {
     .option("--profile <name>", "profile in the shared credentials file (default AWS_PROFILE or default)");
 }
 
-/** `[section]` → key → value of an AWS shared credentials file. */
-function parseIni(text: string): Map<string, Map<string, string>> {
-  const out = new Map<string, Map<string, string>>();
-  let cur: Map<string, string> | undefined;
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
-    const sec = /^\[\s*(?:profile\s+)?([^\]]+?)\s*\]$/.exec(line);
-    if (sec) {
-      out.set(sec[1]!, (cur = new Map()));
-      continue;
-    }
-    const eq = line.indexOf("=");
-    if (cur && eq > 0) cur.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
-  }
-  return out;
-}
-
 /**
  * Credentials the way the AWS CLI finds them (the part of the chain a workstation or a CI job
  * uses): an explicit --profile or AWS_PROFILE from the shared credentials file, else the
@@ -46,16 +26,12 @@ function parseIni(text: string): Map<string, Map<string, string>> {
  */
 export function resolveCredentials(flags: ApiFlags, env: NodeJS.ProcessEnv = process.env): SigningCredentials {
   const profile = flags.profile ?? env.AWS_PROFILE;
-  if (!profile && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
-    return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) };
-  }
-  const file = env.AWS_SHARED_CREDENTIALS_FILE ?? join(homedir(), ".aws", "credentials");
-  const section = existsSync(file) ? parseIni(readFileSync(file, "utf8")).get(profile ?? "default") : undefined;
-  const id = section?.get("aws_access_key_id");
-  const secret = section?.get("aws_secret_access_key");
-  if (!id || !secret) throw new Error(`no credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile in ${file}`);
-  const token = section?.get("aws_session_token");
-  return { accessKeyId: id, secretAccessKey: secret, ...(token ? { sessionToken: token } : {}) };
+  const fromEnv = environmentCredentials(env, profile);
+  if (fromEnv) return fromEnv;
+  const file = sharedCredentialsPath(env);
+  const found = existsSync(file) ? profileCredentials(readFileSync(file, "utf8"), profile ?? "default") : undefined;
+  if (!found) throw new Error(`no credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile in ${file}`);
+  return found;
 }
 
 /** A signed call to the management API; returns the parsed JSON answer or throws with the server's error. */

@@ -69,12 +69,15 @@ test("access-keys create/list/delete work on the data dir while the server runs"
   const srv = await spawnServer(dataDir);
   try {
     const cli = (...args: string[]) => execFileSync(process.execPath, [CLI, ...args, "--data-dir", dataDir], { env: { ...process.env, KEYSHIFT_LOG_LEVEL: "silent" } }).toString();
-    const k = JSON.parse(cli("access-keys", "create", "--user", "ci")) as { AccessKeyId: string; SecretAccessKey: string };
+    const k = JSON.parse(cli("access-keys", "create", "--user", "ci", "--admin")) as { AccessKeyId: string; SecretAccessKey: string };
     assert.match(k.AccessKeyId, /^KSAK[A-Z2-7]{16}$/);
     const listed = cli("access-keys", "list");
     assert.ok(listed.includes(k.AccessKeyId) && !listed.includes(k.SecretAccessKey));
     const c = smClient(srv.endpoint, { key: k.AccessKeyId, secret: k.SecretAccessKey });
     await c.send(new CreateSecretCommand({ Name: "by-new-key", SecretString: "x" }));
+    // A user created without --admin has no permissions until a policy grants some.
+    const plain = JSON.parse(cli("access-keys", "create", "--user", "plain")) as { AccessKeyId: string; SecretAccessKey: string };
+    await assert.rejects(smClient(srv.endpoint, { key: plain.AccessKeyId, secret: plain.SecretAccessKey }).send(new CreateSecretCommand({ Name: "by-plain", SecretString: "x" })), (e: Error) => e.name === "AccessDeniedException");
     cli("access-keys", "delete", k.AccessKeyId);
     await new Promise((r) => setTimeout(r, 1200)); // the key cache holds answers for 1 s
     await assert.rejects(c.send(new CreateSecretCommand({ Name: "after-delete", SecretString: "x" })), (e: Error) => e.name === "UnrecognizedClientException");

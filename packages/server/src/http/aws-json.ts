@@ -1,32 +1,25 @@
 import { randomUUID } from "node:crypto";
-import { ServiceError, isServiceError, operations as model, parseJsonBody, validateInput, type OperationName } from "@keyshift/protocol";
+import { ServiceError, operations as model, parseJsonBody, validateInput, type OperationName } from "@keyshift/protocol";
 import type { AccessKeyDirectory } from "../iam/access-keys.js";
 import type { Principal } from "../iam/principal.js";
 import type { RequestContext, SecretsDeps } from "../secrets/context.js";
 import { operations } from "../secrets/operations.js";
+import { asServiceError, newCallRecord, observedCall, type CallObserver, type CallRecord } from "./call-record.js";
 import type { EdgeRequest, EdgeResponse } from "./edge.js";
 import type { SigV4Verifier } from "./sigv4/verify.js";
 
 const CONTENT_TYPE = "application/x-amz-json-1.1";
 const TARGET_PREFIX = "secretsmanager.";
 
-/** What happened to one request, for logs, audit and metrics (never a value). */
-export interface CallRecord {
-  requestId: string;
-  operation?: string;
-  principal?: Principal;
-  region?: string;
-  status: number;
-  errorCode?: string;
-  durationMs: number;
-}
+export type { CallRecord } from "./call-record.js";
 
 export interface AwsJsonOptions {
   verifier: SigV4Verifier<Principal>;
   keys: AccessKeyDirectory;
   deps: SecretsDeps;
   onInternalError: (e: unknown, requestId: string) => void;
-  onCall?: (c: CallRecord) => void;
+  /** Sees every call before its answer leaves (audit, metrics); see CallObserver. */
+  observe?: CallObserver | undefined;
 }
 
 export function errorResponse(e: ServiceError, requestId: string = randomUUID()): EdgeResponse {
@@ -54,38 +47,34 @@ function accessKeyIdOf(authorization: string | undefined): string | undefined {
 export class AwsJsonDispatcher {
   constructor(private readonly o: AwsJsonOptions) {}
 
-  async handle(req: EdgeRequest): Promise<EdgeResponse> {
-    const started = performance.now();
-    const requestId = randomUUID();
-    const rec: CallRecord = { requestId, status: 200, durationMs: 0 };
-    let res: EdgeResponse;
-    try {
-      const body = await this.run(req, rec);
-      res = { status: 200, headers: { "Content-Type": CONTENT_TYPE, "x-amzn-RequestId": requestId }, body };
-    } catch (e) {
-      let err: ServiceError;
-      if (isServiceError(e)) err = e;
-      else {
-        this.o.onInternalError(e, requestId);
-        err = new ServiceError("InternalServiceError", "An error occurred on the server side.");
-      }
-      rec.status = err.status;
-      rec.errorCode = err.code;
-      res = errorResponse(err, requestId);
-    }
-    rec.durationMs = performance.now() - started;
-    this.o.onCall?.(rec);
-    return res;
+  handle(req: EdgeRequest): Promise<EdgeResponse> {
+    const rec = newCallRecord(req, "secretsmanager");
+    return observedCall(
+      rec,
+      this.o.observe,
+      async () => ({ status: 200, headers: { "Content-Type": CONTENT_TYPE, "x-amzn-RequestId": rec.requestId }, body: await this.run(req, rec) }),
+      (e) => {
+        const err = asServiceError(e, (x) => this.o.onInternalError(x, rec.requestId));
+        rec.status = err.status;
+        rec.errorCode = err.code;
+        return errorResponse(err, rec.requestId);
+      },
+    );
   }
 
   private async run(req: EdgeRequest, rec: CallRecord): Promise<string> {
     if (req.method !== "POST") throw new ServiceError("MethodNotAllowedException", `Method ${req.method} is not allowed; the API takes POST.`);
     const akid = accessKeyIdOf(req.headers.authorization);
+    // Known before authentication, so that a refused call is recorded with the key it claimed and the operation it asked for.
+    if (akid) rec.accessKeyId = akid.slice(0, 128);
+    const claimed = req.headers["x-amz-target"];
+    if (typeof claimed === "string" && claimed.startsWith(TARGET_PREFIX) && Object.hasOwn(model, claimed.slice(TARGET_PREFIX.length))) rec.operation = claimed.slice(TARGET_PREFIX.length);
     if (akid && !this.o.keys.fresh(akid)) await this.o.keys.prefetch(akid);
     const verified = this.o.verifier.verify(req);
     if (verified.securityToken !== undefined) throw new ServiceError("UnrecognizedClientException", "The security token included in the request is invalid.");
     const principal = verified.principal;
     rec.principal = principal;
+    rec.accessKeyId = verified.accessKeyId;
     rec.region = verified.region;
     this.o.keys.touch(verified.accessKeyId)?.catch((e) => this.o.onInternalError(e, rec.requestId));
 
@@ -101,9 +90,10 @@ export class AwsJsonDispatcher {
       requestId: rec.requestId,
       principal,
       region: verified.region,
-      sourceIp: req.remoteAddress.startsWith("::ffff:") ? req.remoteAddress.slice(7) : req.remoteAddress,
-      userAgent: String(req.headers["user-agent"] ?? ""),
+      sourceIp: rec.sourceIp,
+      userAgent: rec.userAgent,
       secureTransport: req.secure,
+      call: rec,
     };
     const out = await operations[op](this.o.deps, ctx, input);
     return JSON.stringify(out);

@@ -4,6 +4,7 @@ import type { Envelope } from "../crypto/envelope.js";
 import type { AccessKeyRecord } from "../secrets/records.js";
 import type { Store } from "../storage/store.js";
 import { userArn, type Principal } from "./principal.js";
+import { DEFAULT_ACCOUNT_META } from "./bootstrap.js";
 
 const ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const SECRET_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -48,14 +49,16 @@ interface Entry {
 }
 
 /**
- * Access keys for request signing, cached in memory for `ttlMs` (positive and negative answers
- * alike) so that the hot path does not decrypt a key per request; a key deleted or disabled
- * elsewhere stops working within the TTL. `prefetch` loads asynchronously; `peek` answers
+ * Access keys for request signing, with their user's admin flag, tags and policies, cached in
+ * memory for `ttlMs` (positive and negative answers alike) so that the hot path neither decrypts
+ * a key nor reads policies per request; a key, user or policy changed elsewhere takes effect
+ * within the TTL. `prefetch` loads asynchronously; `peek` answers
  * synchronously from the cache, for the SigV4 verifier.
  */
 export class AccessKeyDirectory {
   private readonly cache = new Map<string, Entry>();
   private readonly lastTouched = new Map<string, number>();
+  private operatorAccount: string | undefined;
 
   constructor(
     private readonly store: Store,
@@ -77,10 +80,19 @@ export class AccessKeyDirectory {
     let cred: Credential | undefined;
     if (rec && rec.status === "Active") {
       const secret = await this.envelope.open(rec.sealedSecret, bindings.accessKey.purpose, bindings.accessKey.bind(rec.accountId, rec.accessKeyId));
-      cred = {
-        secretAccessKey: secret.toString("utf8"),
-        principal: { accountId: rec.accountId, userName: rec.userName, arn: userArn(rec.accountId, rec.userName), accessKeyId },
-      };
+      // A key without its user (deleted meanwhile) authenticates nobody.
+      const user = await this.store.getUser(rec.accountId, rec.userName);
+      if (user) {
+        const policies = (await this.store.listUserPolicies(rec.accountId, rec.userName)).map((p) => p.document);
+        this.operatorAccount ??= await this.store.getMeta(DEFAULT_ACCOUNT_META);
+        cred = {
+          secretAccessKey: secret.toString("utf8"),
+          principal: {
+            accountId: rec.accountId, userName: rec.userName, arn: userArn(rec.accountId, rec.userName), accessKeyId,
+            admin: user.admin, operator: user.admin && rec.accountId === this.operatorAccount, tags: user.tags, policies,
+          },
+        };
+      }
     }
     if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(accessKeyId, { cred, expires: now + this.ttlMs });
@@ -100,5 +112,10 @@ export class AccessKeyDirectory {
 
   forget(accessKeyId: string): void {
     this.cache.delete(accessKeyId);
+  }
+
+  /** Drops every cached answer (after a change to users, keys or policies). */
+  forgetAll(): void {
+    this.cache.clear();
   }
 }

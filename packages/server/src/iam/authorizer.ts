@@ -25,6 +25,8 @@ export interface AuthzRequest {
  */
 export interface Authorizer {
   authorize(req: AuthzRequest): void;
+  /** The same decision as a boolean (for filtering what a principal may see). */
+  allows(req: AuthzRequest): boolean;
 }
 
 export function accessDenied(req: AuthzRequest, because: string): ServiceError {
@@ -34,15 +36,31 @@ export function accessDenied(req: AuthzRequest, because: string): ServiceError {
   );
 }
 
+/** `allows` for authorizers that only throw. */
+export function allowsByTrying(a: Pick<Authorizer, "authorize">, req: AuthzRequest): boolean {
+  try {
+    a.authorize(req);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Until IAM policies are enforced (the access-control issue): every key is its account's
  * administrator and may act on its own account's secrets only.
  */
 export class AccountBoundaryAuthorizer implements Authorizer {
   authorize(req: AuthzRequest): void {
+    // An operator administers every account's users (never their secrets).
+    if (req.action.startsWith("iam:") && req.principal.operator) return;
     if (req.resource === "*") return;
     const account = req.resourceAccount ?? parseArn(req.resource)?.account;
     if (account === req.principal.accountId) return;
     throw accessDenied(req, "no resource-based policy allows the action");
+  }
+
+  allows(req: AuthzRequest): boolean {
+    return allowsByTrying(this, req);
   }
 }

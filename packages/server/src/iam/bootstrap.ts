@@ -43,6 +43,8 @@ export async function bootstrap(store: Store, envelope: Envelope, o: BootstrapOp
     await store.setMeta(DEFAULT_ACCOUNT_META, accountId);
   }
   const result: BootstrapResult = { accountId };
+  // The account's administrator (also for data dirs created before users existed).
+  if (!(await store.getUser(accountId, ADMIN_USER))) await store.insertUser({ accountId, userName: ADMIN_USER, admin: true, tags: {}, createdAt: o.now });
   if (o.accessKeyId && o.secretAccessKey) {
     const existing = await store.getAccessKey(o.accessKeyId);
     if (!existing) {

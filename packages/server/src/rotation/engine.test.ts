@@ -112,6 +112,9 @@ describe("rotation with the built-in random-password rotator", () => {
     assert.equal(d.RotationEnabled, true);
     assert.ok(d.NextRotationDate!.getTime() > Date.now() + 9 * DAY);
     assert.equal(d.LastRotatedDate, undefined);
+    // The scheduler will rotate it when the schedule says so.
+    const stored = (await s.app.store.getSecretByName(TEST_ACCOUNT, TEST_REGION, "rot/test-only"))!;
+    assert.equal(stored.rotationDueAt, d.NextRotationDate!.getTime());
   });
 
   test("JSON secrets: only the configured key changes, in the configured format", async () => {

@@ -25,6 +25,15 @@ export interface EngineOptions {
   retryMaxMs: number;
   /** Test hook: awaited before each step and after each step's side effect, before its outcome is journaled. */
   checkpoint?: (where: `${"before" | "after"}:${Step | "restoreCurrent"}`, r: RotationRecord) => Promise<void>;
+  /** Observability hook (metrics, notifications): called once when a rotation this server drove has ended; must not throw. */
+  onRotationEvent?: (e: RotationEvent) => void;
+}
+
+/** The end of a rotation, for metrics and notifications: metadata only (the record holds no value). */
+export interface RotationEvent {
+  outcome: "succeeded" | "failed" | "cancelled";
+  rotation: RotationRecord;
+  durationMs: number;
 }
 
 export interface StartRequest {
@@ -205,7 +214,9 @@ export class RotationEngine {
         await this.runStep(rotator, step, request, signal);
       } catch (e) {
         r = await this.journal(r, { steps: endLast(r.steps, this.deps.clock(), "failed") });
-        this.log.warn({ rotationId: r.id, secretArn: r.secretArn, step, ms: Math.round(performance.now() - started), error: this.redact(e, seen) }, "rotation step failed");
+        // No error text here: an HTTP function may echo values the engine has not seen yet;
+        // abandon() learns them first and logs the redacted reason ("rotation abandoned").
+        this.log.warn({ rotationId: r.id, secretArn: r.secretArn, step, ms: Math.round(performance.now() - started) }, "rotation step failed");
         return this.abandon(r, rotator, e, seen, client);
       }
       await this.o.checkpoint?.(`after:${step}`, r);
@@ -254,12 +265,15 @@ export class RotationEngine {
       if (labels.get(AWSPENDING) === r.token) changes.push({ op: "setStage", secretUid: s.uid, stage: AWSPENDING, versionId: null });
       if (r.method === "test") {
         if (labels.get(AWSCURRENT) !== r.token) changes.push({ op: "deleteVersion", secretUid: s.uid, versionId: r.token });
-        return { changes, patch: { rotationFailures: 0, rotationFailing: false } };
+        // RotateImmediately=false only tested the function: the schedule set by RotateSecret applies.
+        const due = s.nextRotationAt ?? nextRotation(s, now);
+        return { changes, patch: { rotationFailures: 0, rotationFailing: false, rotationDueAt: due } };
       }
       const next = nextRotation(s, now);
       return { changes, patch: { lastRotatedAt: now, rotationFailures: 0, rotationFailing: false, nextRotationAt: next, rotationDueAt: next } };
     });
     this.log.info({ rotationId: r.id, secretArn: r.secretArn, method: r.method, ms: now - r.startedAt }, "rotation succeeded");
+    this.o.onRotationEvent?.({ outcome: "succeeded", rotation: done, durationMs: now - r.startedAt });
   }
 
   /**
@@ -299,13 +313,15 @@ export class RotationEngine {
       if (lbl.get(AWSPENDING) === r.token) changes.push({ op: "setStage", secretUid: s.uid, stage: AWSPENDING, versionId: null });
       // The version that never became current goes too, unless someone labeled it meanwhile.
       if (![...lbl].some(([stage, v]) => v === r.token && stage !== AWSPENDING)) changes.push({ op: "deleteVersion", secretUid: s.uid, versionId: r.token });
-      if (cancelled || r.method === "test") return { changes, patch: {} };
+      if (cancelled) return { changes, patch: {} };
+      if (r.method === "test") return { changes, patch: { rotationDueAt: s.nextRotationAt ?? nextRotation(s, now) } };
       const failures = (s.rotationFailures ?? 0) + 1;
       if (failures >= this.o.maxAttempts) return { changes, patch: { rotationFailures: failures, rotationFailing: true, rotationDueAt: undefined } };
       const backoff = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** (failures - 1));
       return { changes, patch: { rotationFailures: failures, rotationDueAt: now + backoff } };
     });
     this.log.warn({ rotationId: r.id, secretArn: r.secretArn, outcome: ended.status, error: ended.error }, "rotation abandoned");
+    this.o.onRotationEvent?.({ outcome: cancelled ? "cancelled" : "failed", rotation: ended, durationMs: now - r.startedAt });
   }
 
   /** Commits the rotation's end with the secret's label cleanup and bookkeeping, against the secret as it is now. */

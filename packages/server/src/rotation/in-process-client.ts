@@ -5,7 +5,7 @@ import { getSecretValue } from "../secrets/ops/get-secret-value.js";
 import { describeSecret } from "../secrets/ops/describe.js";
 import { putSecretValue } from "../secrets/ops/put-secret-value.js";
 import { updateSecretVersionStage } from "../secrets/ops/update-version-stage.js";
-import { userArn } from "../iam/principal.js";
+import { systemPrincipal } from "../iam/principal.js";
 import type { SecretsClient } from "./rotator.js";
 
 /** Every secret value a rotator saw or sent, for redaction of what it throws. */
@@ -43,7 +43,7 @@ export const ROTATION_USER = "keyshift-rotation";
 export function inProcessClient(deps: SecretsDeps, accountId: string, region: string, seen: SeenValues): SecretsClient {
   const ctx = (): RequestContext => ({
     requestId: randomUUID(),
-    principal: { accountId, userName: ROTATION_USER, arn: userArn(accountId, ROTATION_USER), accessKeyId: "" },
+    principal: systemPrincipal(accountId, ROTATION_USER),
     region,
     sourceIp: "127.0.0.1",
     userAgent: "keyshift-rotation-engine",

@@ -34,7 +34,7 @@ export class RotationScheduler {
   private timer: NodeJS.Timeout | undefined;
   private load: NodeJS.Timeout | undefined;
   private ticking: Promise<number> | undefined;
-  private again = false;
+  private next: Promise<number> | undefined;
   private limit: number;
   private busy = false;
   private restUntil = 0;
@@ -87,11 +87,18 @@ export class RotationScheduler {
     this.deps.rotation.onSettled = undefined;
   }
 
-  /** One pass; returns how many rotations it started. Never two passes at once: a call during a pass runs another after it. */
+  /**
+   * One pass; returns how many rotations it started. Never two passes at once: a call during a
+   * pass (which may have looked before the caller's reason to look) gets the pass that runs
+   * right after it; calls meanwhile share that one.
+   */
   tick(): Promise<number> {
     if (this.ticking) {
-      this.again = true;
-      return this.ticking;
+      this.next ??= this.ticking.then(() => {
+        this.next = undefined;
+        return this.tick();
+      });
+      return this.next;
     }
     this.ticking = this.pass()
       .catch((e) => {
@@ -100,10 +107,6 @@ export class RotationScheduler {
       })
       .finally(() => {
         this.ticking = undefined;
-        if (this.again) {
-          this.again = false;
-          void this.tick();
-        }
       });
     return this.ticking;
   }

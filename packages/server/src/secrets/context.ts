@@ -1,3 +1,4 @@
+import type { CallRecord } from "../http/call-record.js";
 import type { Envelope } from "../crypto/envelope.js";
 import type { Authorizer } from "../iam/authorizer.js";
 import type { Principal } from "../iam/principal.js";
@@ -15,6 +16,8 @@ export interface RequestContext {
   sourceIp: string;
   userAgent: string;
   secureTransport: boolean;
+  /** The request's record for audit and metrics: operations note the secret they act on. */
+  call?: CallRecord;
 }
 
 /** What the secret operations depend on; built once by the composition root (app.ts). */

@@ -52,6 +52,8 @@ export interface SecretRecord {
   rotationFailures?: number;
   /** Set when the retries after failures are used up: automatic rotation stops until a manual RotateSecret. */
   rotationFailing?: boolean;
+  /** Set by the management API's rotation registration (docs/management-api.md): what kind of credential this is and how critical. */
+  management?: { secretType?: "password" | "api_key" | "token" | "database"; criticality?: "low" | "medium" | "high" | "critical" };
   /** Undefined until the secret is first tagged; [] once every tag was removed (AWS shows `Tags: []`). */
   tags?: Tag[];
   resourcePolicy?: string;
@@ -97,4 +99,23 @@ export interface AccessKeyRecord {
   createdAt: number;
   lastUsedAt?: number;
   sealedSecret: Sealed;
+}
+
+/** A user of an account: signs requests with its access keys, is authorized by its policies. */
+export interface UserRecord {
+  accountId: string;
+  userName: string;
+  /** Account administrator: may do everything in its own account (explicit denies still apply). */
+  admin: boolean;
+  tags: Record<string, string>;
+  createdAt: number;
+}
+
+/** An inline identity policy of a user (IAM PutUserPolicy). */
+export interface UserPolicyRecord {
+  accountId: string;
+  userName: string;
+  policyName: string;
+  document: string;
+  updatedAt: number;
 }

@@ -52,6 +52,10 @@ export async function requireSecret(
   context?: () => Record<string, unknown>,
 ): Promise<SecretRecord> {
   const r = await resolveSecret(deps, ctx, secretId);
+  if (ctx.call) {
+    ctx.call.secretArn = r.resourceArn;
+    if (r.secret) ctx.call.secretName = r.secret.name;
+  }
   authorizeOn(deps, ctx, action, r.resourceArn, r.secret, () => ({ "secretsmanager:SecretId": r.resourceArn, ...context?.() }));
   if (!r.secret) throw new ServiceError("ResourceNotFoundException", messages.secretNotFound);
   return r.secret;
@@ -75,7 +79,7 @@ export function authorizeOn(
   });
 }
 
-function requestConditions(ctx: RequestContext, secret: SecretRecord | undefined, extra: Record<string, unknown>): Record<string, unknown> {
+export function requestConditions(ctx: Pick<RequestContext, "sourceIp" | "secureTransport" | "region" | "principal">, secret: SecretRecord | undefined, extra: Record<string, unknown>): Record<string, unknown> {
   const c: Record<string, unknown> = {
     "aws:SourceIp": ctx.sourceIp,
     "aws:SecureTransport": ctx.secureTransport,

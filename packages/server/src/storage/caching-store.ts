@@ -1,6 +1,6 @@
-import type { AccessKeyRecord, AccountRecord, SecretRecord, VersionMeta, VersionRecord } from "../secrets/records.js";
+import type { AccessKeyRecord, AccountRecord, SecretRecord, UserPolicyRecord, UserRecord, VersionMeta, VersionRecord } from "../secrets/records.js";
 import type { Sealed } from "../crypto/envelope.js";
-import type { AccessBatch, Change, RotationQuery, SecretPageQuery, Store, WrappedKeyRef } from "./store.js";
+import { secretUidOf, type AccessBatch, type Change, type RotationQuery, type SecretPageQuery, type Store, type WrappedKeyRef } from "./store.js";
 import type { RotationRecord, RotatorRegistration } from "../rotation/records.js";
 import type { ConsumerRecord } from "../changes/consumers.js";
 
@@ -14,6 +14,11 @@ export interface CachingStoreOptions {
   externalStamp?: () => unknown;
   /** Consult `externalStamp` at most this often (ms); writes by other processes show within it. Default 50. */
   externalCheckMs?: number;
+  /**
+   * Subscribes to commits made elsewhere (PostgreSQL: other nodes' notifications), naming the
+   * secrets they touched, or "all" when some may have been missed; returns the unsubscribe function.
+   */
+  externalChanges?: (listener: (uids: readonly string[] | "all") => void) => () => void;
 }
 
 interface Entry {
@@ -21,21 +26,6 @@ interface Entry {
   stages: Map<string, VersionRecord | null>;
   /** Read since it was last considered for eviction (second-chance LRU: a hit only sets a flag). */
   recent: boolean;
-}
-
-function uidsOf(c: Change): string | undefined {
-  switch (c.op) {
-    case "insertSecret":
-    case "updateSecret":
-      return c.secret.uid;
-    case "deleteSecret":
-      return c.uid;
-    case "insertRotation":
-    case "updateRotation":
-      return undefined;
-    default:
-      return c.secretUid;
-  }
 }
 
 /**
@@ -54,6 +44,13 @@ export class CachingStore implements Store {
   private generation = 0;
   private stamp: unknown;
   private nextCheck = 0;
+  private hits = 0;
+  private misses = 0;
+
+  /** Lookups answered from memory and from the backend since start, and secrets held (for metrics). */
+  stats(): { hits: number; misses: number; entries: number } {
+    return { hits: this.hits, misses: this.misses, entries: this.byName.size };
+  }
 
   constructor(
     private readonly inner: Store,
@@ -61,7 +58,36 @@ export class CachingStore implements Store {
   ) {
     this.kind = inner.kind;
     this.stamp = o.externalStamp?.();
+    this.appendAudit = inner.appendAudit?.bind(inner);
+    this.auditChains = inner.auditChains?.bind(inner);
+    this.listAuditChain = inner.listAuditChain?.bind(inner);
+    this.listAuditCheckpoints = inner.listAuditCheckpoints?.bind(inner);
+    this.queryAudit = inner.queryAudit?.bind(inner);
+    this.summarizeAudit = inner.summarizeAudit?.bind(inner);
+    this.pruneAudit = inner.pruneAudit?.bind(inner);
+    this.unsubscribe = o.externalChanges?.((uids) => this.external(uids)) ?? (() => undefined);
+    this.exclusive = inner.exclusive?.bind(inner);
   }
+
+  readonly exclusive: Store["exclusive"];
+
+  private readonly unsubscribe: () => void;
+
+  /** A commit elsewhere: reads in flight are not cached (generation), the secrets it touched are dropped. */
+  private external(uids: readonly string[] | "all"): void {
+    if (uids === "all") return this.clear();
+    this.generation++;
+    for (const uid of uids) this.invalidate(uid);
+  }
+
+  // The audit trail is not cached: the backend's own methods, when it has them.
+  readonly appendAudit: Store["appendAudit"];
+  readonly auditChains: Store["auditChains"];
+  readonly listAuditChain: Store["listAuditChain"];
+  readonly listAuditCheckpoints: Store["listAuditCheckpoints"];
+  readonly queryAudit: Store["queryAudit"];
+  readonly summarizeAudit: Store["summarizeAudit"];
+  readonly pruneAudit: Store["pruneAudit"];
 
   private checkExternal(): void {
     if (!this.o.externalStamp) return;
@@ -122,7 +148,7 @@ export class CachingStore implements Store {
     } finally {
       this.generation++;
       for (const c of changes) {
-        const uid = uidsOf(c);
+        const uid = secretUidOf(c);
         if (uid !== undefined) this.invalidate(uid);
         if (c.op === "insertSecret") this.byName.delete(`${c.secret.accountId}\u0000${c.secret.region}\u0000${c.secret.name}`);
       }
@@ -133,7 +159,11 @@ export class CachingStore implements Store {
     this.checkExternal();
     const key = `${accountId}\u0000${region}\u0000${name}`;
     const hit = this.hit(key);
-    if (hit) return hit.secret;
+    if (hit) {
+      this.hits++;
+      return hit.secret;
+    }
+    this.misses++;
     const gen = this.generation;
     const secret = await this.inner.getSecretByName(accountId, region, name);
     if (secret && gen === this.generation) this.remember(key, secret);
@@ -143,7 +173,11 @@ export class CachingStore implements Store {
   async getSecretByArn(arn: string): Promise<SecretRecord | undefined> {
     this.checkExternal();
     const hit = this.hit(this.nameOfArn.get(arn));
-    if (hit) return hit.secret;
+    if (hit) {
+      this.hits++;
+      return hit.secret;
+    }
+    this.misses++;
     const gen = this.generation;
     const secret = await this.inner.getSecretByArn(arn);
     if (secret && gen === this.generation) this.remember(`${secret.accountId}\u0000${secret.region}\u0000${secret.name}`, secret);
@@ -155,7 +189,11 @@ export class CachingStore implements Store {
     const key = this.nameOfUid.get(secretUid);
     const entry = key === undefined ? undefined : this.byName.get(key);
     const hit = entry?.stages.get(stage);
-    if (hit !== undefined) return hit ?? undefined;
+    if (hit !== undefined) {
+      this.hits++;
+      return hit ?? undefined;
+    }
+    this.misses++;
     const gen = this.generation;
     const v = await this.inner.getVersionByStage(secretUid, stage);
     if (entry && gen === this.generation && this.byName.get(key!) === entry) entry.stages.set(stage, v ?? null);
@@ -252,6 +290,33 @@ export class CachingStore implements Store {
   deleteRotator(accountId: string, name: string): Promise<boolean> {
     return this.inner.deleteRotator(accountId, name);
   }
+  setAccessKeyStatus(accessKeyId: string, status: AccessKeyRecord["status"]): Promise<boolean> {
+    return this.inner.setAccessKeyStatus(accessKeyId, status);
+  }
+  insertUser(u: UserRecord): Promise<void> {
+    return this.inner.insertUser(u);
+  }
+  getUser(accountId: string, userName: string): Promise<UserRecord | undefined> {
+    return this.inner.getUser(accountId, userName);
+  }
+  listUsers(accountId: string): Promise<UserRecord[]> {
+    return this.inner.listUsers(accountId);
+  }
+  deleteUser(accountId: string, userName: string): Promise<boolean> {
+    return this.inner.deleteUser(accountId, userName);
+  }
+  putUserPolicy(p: UserPolicyRecord): Promise<void> {
+    return this.inner.putUserPolicy(p);
+  }
+  getUserPolicy(accountId: string, userName: string, policyName: string): Promise<UserPolicyRecord | undefined> {
+    return this.inner.getUserPolicy(accountId, userName, policyName);
+  }
+  listUserPolicies(accountId: string, userName: string): Promise<UserPolicyRecord[]> {
+    return this.inner.listUserPolicies(accountId, userName);
+  }
+  deleteUserPolicy(accountId: string, userName: string, policyName: string): Promise<boolean> {
+    return this.inner.deleteUserPolicy(accountId, userName, policyName);
+  }
   putConsumer(c: ConsumerRecord): Promise<void> {
     return this.inner.putConsumer(c);
   }
@@ -262,6 +327,7 @@ export class CachingStore implements Store {
     return this.inner.listWrappedKeysNotUnder(activeKeyId, limit);
   }
   close(): Promise<void> {
+    this.unsubscribe();
     this.clear();
     return this.inner.close();
   }

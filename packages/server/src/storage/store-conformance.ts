@@ -5,6 +5,8 @@ import type { Sealed } from "../crypto/envelope.js";
 import type { SecretRecord } from "../secrets/records.js";
 import type { RotationRecord } from "../rotation/records.js";
 import { StoreConflict, type Store } from "./store.js";
+import { GENESIS, seal } from "../audit/chain.js";
+import type { AuditCheckpoint, AuditRecord } from "../audit/records.js";
 
 export interface StoreFixture {
   store: Store;
@@ -63,6 +65,14 @@ export function storeConformance(name: string, open: () => Promise<StoreFixture>
       assert.deepEqual(await store.getSecretByName(s.accountId, s.region, s.name), s);
       assert.equal(await store.getSecretByName(s.accountId, "eu-west-1", s.name), undefined);
       assert.equal(await store.getSecretByName("222222222222", s.region, s.name), undefined);
+    });
+
+    test("a secret's management metadata (type, criticality) round-trips and follows updates", async () => {
+      const s = secret({ management: { secretType: "api_key", criticality: "critical" } });
+      await store.commit([{ op: "insertSecret", secret: s }]);
+      assert.deepEqual((await store.getSecretByUid(s.uid))?.management, { secretType: "api_key", criticality: "critical" });
+      await store.commit([{ op: "updateSecret", secret: { ...s, management: { secretType: "database", criticality: "low" }, revision: s.revision + 1 } }]);
+      assert.deepEqual((await store.getSecretByArn(s.arn))?.management, { secretType: "database", criticality: "low" });
     });
 
     test("Tags: [] stays distinct from no tags", async () => {
@@ -352,6 +362,90 @@ export function storeConformance(name: string, open: () => Promise<StoreFixture>
       await store.putConsumer({ ...c("a", 5, "v9"), accountId: "343434343434" });
       const list = await store.listConsumers("121212121212");
       assert.deepEqual(list.map((x) => [x.consumerId, x.lastSeen, x.holdings[0]!.VersionId]), [["a", 30, "v2"], ["b", 20, "v1"]]);
+    });
+
+    test("users, their policies and key status; deleting a user takes its keys and policies", async () => {
+      await store.insertAccount({ id: "565656565656", name: "u", createdAt: 1 });
+      const u = { accountId: "565656565656", userName: "app", admin: false, tags: { team: "billing" }, createdAt: 3 };
+      await store.insertUser(u);
+      assert.equal(await conflictKind(store.insertUser(u)), "name");
+      await store.insertUser({ ...u, userName: "ops", admin: true });
+      assert.deepEqual(await store.getUser("565656565656", "app"), u);
+      assert.deepEqual((await store.listUsers("565656565656")).map((x) => x.userName), ["app", "ops"]);
+      assert.equal(await store.getUser("000000000000", "app"), undefined);
+      await store.putUserPolicy({ accountId: "565656565656", userName: "app", policyName: "read", document: "{}", updatedAt: 1 });
+      await store.putUserPolicy({ accountId: "565656565656", userName: "app", policyName: "read", document: '{"v":2}', updatedAt: 2 });
+      await store.putUserPolicy({ accountId: "565656565656", userName: "app", policyName: "b", document: "{}", updatedAt: 2 });
+      assert.equal((await store.getUserPolicy("565656565656", "app", "read"))?.document, '{"v":2}');
+      assert.deepEqual((await store.listUserPolicies("565656565656", "app")).map((p) => p.policyName), ["b", "read"]);
+      assert.equal(await store.deleteUserPolicy("565656565656", "app", "b"), true);
+      assert.equal(await store.deleteUserPolicy("565656565656", "app", "b"), false);
+      await store.insertAccessKey({ accessKeyId: "KSAKUSERKEYTEST0001", accountId: "565656565656", userName: "app", status: "Active", createdAt: 1, sealedSecret: sealed("u") });
+      assert.equal(await store.setAccessKeyStatus("KSAKUSERKEYTEST0001", "Inactive"), true);
+      assert.equal((await store.getAccessKey("KSAKUSERKEYTEST0001"))?.status, "Inactive");
+      assert.equal(await store.setAccessKeyStatus("KSAKNOSUCHKEY000000", "Inactive"), false);
+      assert.equal(await store.deleteUser("565656565656", "app"), true);
+      assert.equal(await store.getUser("565656565656", "app"), undefined);
+      assert.equal(await store.getAccessKey("KSAKUSERKEYTEST0001"), undefined);
+      assert.deepEqual(await store.listUserPolicies("565656565656", "app"), []);
+      assert.equal(await store.deleteUser("565656565656", "app"), false);
+    });
+
+    test("audit trail: contiguous appends, chains, queries, summaries, checkpoints, pruning under an anchor", async (t) => {
+      if (!store.appendAudit || !store.auditChains || !store.listAuditChain || !store.listAuditCheckpoints || !store.queryAudit || !store.summarizeAudit || !store.pruneAudit) {
+        return t.skip(`${store.kind} does not implement the audit methods yet`);
+      }
+      const key = Buffer.alloc(32, 7);
+      const chain = `conf-${randomUUID().slice(0, 8)}`;
+      const acct = "717171717171";
+      const sec = (n: number) => `arn:aws:secretsmanager:us-east-1:${acct}:secret:${chain}-s${n}-abcdef`;
+      const who = (n: number) => `arn:aws:iam::${acct}:user/${chain}-u${n}`;
+      const recs: AuditRecord[] = [];
+      let prev = GENESIS;
+      for (let i = 1; i <= 30; i++) {
+        const r = seal(key, chain, i, prev, {
+          time: 10_000 + i * 10, requestId: `r${i}`, api: "secretsmanager", operation: i % 5 === 0 ? "DescribeSecret" : "GetSecretValue", accountId: acct,
+          principalArn: who(i % 3), sourceIp: "10.0.0.1", userAgent: "conf", secretArn: sec(i % 2), secretName: `s${i % 2}`,
+          outcome: i % 7 === 0 ? "denied" : "success", status: i % 7 === 0 ? 400 : 200, ...(i % 7 === 0 ? { errorCode: "AccessDeniedException" } : {}), durationMs: 0.25,
+        });
+        recs.push(r);
+        prev = r.hash;
+      }
+      const cp = (seq: number, kind: AuditCheckpoint["kind"] = "checkpoint"): AuditCheckpoint => ({ kind, chain, seq, hash: recs[seq - 1]!.hash, time: 1, sig: "s" });
+      await store.appendAudit({ records: recs.slice(0, 10), checkpoints: [cp(10)] });
+      await store.appendAudit({ records: recs.slice(10, 30), checkpoints: [] });
+      // A batch that does not follow the stored chain, and a seq already stored, are refused whole.
+      await assert.rejects(store.appendAudit({ records: [{ ...recs[29]!, seq: 32 }], checkpoints: [] }));
+      await assert.rejects(store.appendAudit({ records: [recs[29]!], checkpoints: [] }));
+      const info = (await store.auditChains()).find((c) => c.chain === chain);
+      assert.deepEqual(info, { chain, firstSeq: 1, lastSeq: 30, lastHash: recs[29]!.hash });
+      const page = await store.listAuditChain(chain, 5, 10);
+      assert.deepEqual(page.map((r) => r.seq), [6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+      assert.deepEqual(page[0], JSON.parse(JSON.stringify(recs[5])), "a record round-trips field for field (absent fields absent)");
+      assert.deepEqual(await store.listAuditCheckpoints(chain), [cp(10)]);
+
+      const q = await store.queryAudit({ accountId: acct, secretArn: sec(1), outcome: "success", since: 10_050, until: 10_200, limit: 100 });
+      assert.deepEqual(q.map((r) => r.seq), [19, 17, 15, 13, 11, 9, 5], "filters hold and the newest come first");
+      const p1 = await store.queryAudit({ accountId: acct, principalArn: who(0), limit: 3 });
+      const p2 = await store.queryAudit({ accountId: acct, principalArn: who(0), limit: 100, before: { time: p1.at(-1)!.time, chain, seq: p1.at(-1)!.seq } });
+      assert.deepEqual([...p1, ...p2].map((r) => r.seq), [30, 27, 24, 21, 18, 15, 12, 9, 6, 3]);
+      assert.deepEqual((await store.queryAudit({ accountId: acct, operations: ["DescribeSecret"], limit: 100 })).map((r) => r.seq), [30, 25, 20, 15, 10, 5]);
+      assert.deepEqual(await store.queryAudit({ accountId: "000000000000", limit: 10 }), []);
+
+      const readers = await store.summarizeAudit({ accountId: acct, groupBy: "principal", secretArn: sec(0), operations: ["GetSecretValue"], since: 10_000, limit: 10 });
+      // sec(0): even seqs; GetSecretValue: not multiples of 5; success: not multiples of 7.
+      const expect = (u: number) => recs.filter((r) => r.seq % 2 === 0 && r.seq % 5 !== 0 && r.seq % 7 !== 0 && r.seq % 3 === u);
+      assert.deepEqual(readers, [0, 1, 2].map((u) => ({ key: who(u), last: Math.max(...expect(u).map((r) => r.time)), count: expect(u).length })).sort((a, b) => b.last - a.last));
+      const bySecret = await store.summarizeAudit({ accountId: acct, groupBy: "secret", limit: 10 });
+      assert.deepEqual(bySecret.map((r) => [r.key, r.name]), [[sec(0), "s0"], [sec(1), "s1"]]);
+
+      assert.equal(await store.pruneAudit({ ...cp(20), kind: "anchor" }), 20);
+      assert.deepEqual((await store.listAuditChain(chain, 0, 100)).map((r) => r.seq), Array.from({ length: 10 }, (_, i) => 21 + i));
+      assert.deepEqual((await store.listAuditCheckpoints(chain)).map((c) => [c.kind, c.seq]), [["anchor", 20]]);
+      // The chain goes on after the anchor.
+      const next = seal(key, chain, 31, recs[29]!.hash, { ...recs[29]!, requestId: "r31" });
+      await store.appendAudit({ records: [next], checkpoints: [] });
+      assert.equal((await store.auditChains()).find((c) => c.chain === chain)?.lastSeq, 31);
     });
 
     test("committed data survives closing and reopening", async () => {

@@ -1,7 +1,8 @@
 import type { Sealed } from "../crypto/envelope.js";
-import type { AccessKeyRecord, AccountRecord, SecretRecord, VersionMeta, VersionRecord, ValueKind } from "../secrets/records.js";
+import type { AccessKeyRecord, AccountRecord, SecretRecord, UserPolicyRecord, UserRecord, VersionMeta, VersionRecord, ValueKind } from "../secrets/records.js";
 import type { RotationRecord, RotationStatus, RotatorRegistration } from "../rotation/records.js";
 import type { ConsumerRecord } from "../changes/consumers.js";
+import type { AuditBatch, AuditChainInfo, AuditCheckpoint, AuditQuery, AuditRecord, AuditSummaryQuery, AuditSummaryRow } from "../audit/records.js";
 
 /**
  * One row-level change. A write is a list of changes applied atomically by `Store.commit`;
@@ -115,6 +116,19 @@ export interface Store {
   deleteAccessKey(accessKeyId: string): Promise<boolean>;
   touchAccessKey(accessKeyId: string, at: number): Promise<void>;
 
+  setAccessKeyStatus(accessKeyId: string, status: AccessKeyRecord["status"]): Promise<boolean>;
+
+  /** Fails with a "name" conflict if the user exists. */
+  insertUser(u: UserRecord): Promise<void>;
+  getUser(accountId: string, userName: string): Promise<UserRecord | undefined>;
+  listUsers(accountId: string): Promise<UserRecord[]>;
+  /** Deletes the user with its access keys and policies; returns whether it existed. */
+  deleteUser(accountId: string, userName: string): Promise<boolean>;
+  putUserPolicy(p: UserPolicyRecord): Promise<void>;
+  getUserPolicy(accountId: string, userName: string, policyName: string): Promise<UserPolicyRecord | undefined>;
+  listUserPolicies(accountId: string, userName: string): Promise<UserPolicyRecord[]>;
+  deleteUserPolicy(accountId: string, userName: string, policyName: string): Promise<boolean>;
+
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
 
@@ -141,6 +155,57 @@ export interface Store {
   /** Replaces a wrapped key if it is still the one read (compare-and-set); returns whether it did. */
   replaceWrappedKey(ref: WrappedKeyRef, next: Sealed): Promise<boolean>;
 
+  /*
+   * The audit trail (audit/, docs/audit.md). Optional so that a backend can land before it has
+   * them; the audit store sink refuses to start on a store without them. Records are immutable
+   * rows keyed by (chain, seq); the store never computes or checks hashes.
+   */
+  /**
+   * Appends records and checkpoints in ONE durable transaction (group commit: a batch is many
+   * calls). Appends are contiguous: the whole batch fails when a (chain, seq) is already stored,
+   * or when its first record (seq > 1) does not follow the stored chain (record seq-1 hashing to
+   * its prevHash, or an anchor checkpoint there), so a batch sealed on a failed one never lands.
+   */
+  appendAudit?(batch: AuditBatch): Promise<void>;
+  /** Every chain with its first and last seq and last hash (a chain whose records retention removed is described by its anchor checkpoint). */
+  auditChains?(): Promise<AuditChainInfo[]>;
+  /** Records of one chain with seq > afterSeq, ascending, at most `limit` (verification). */
+  listAuditChain?(chain: string, afterSeq: number, limit: number): Promise<AuditRecord[]>;
+  /** Checkpoints of one chain, ascending by seq (anchors before ordinary checkpoints of the same seq). */
+  listAuditCheckpoints?(chain: string): Promise<AuditCheckpoint[]>;
+  /** Records matching every given filter, newest first (time, chain, seq descending). */
+  queryAudit?(q: AuditQuery): Promise<AuditRecord[]>;
+  /** Successful calls grouped by principal or by secret: last time and count, most recent first. */
+  summarizeAudit?(q: AuditSummaryQuery): Promise<AuditSummaryRow[]>;
+  /**
+   * Retention: stores `anchor` (a signed checkpoint of kind "anchor" at seq N) and deletes the
+   * chain's records with seq <= N and its other checkpoints below N, in one transaction;
+   * returns how many records it deleted.
+   */
+  pruneAudit?(anchor: AuditCheckpoint): Promise<number>;
+
+  /**
+   * Runs `fn` holding the store-wide lock `name`, so that nodes sharing a database take turns
+   * (start-up bootstrap). Absent on single-process stores: the caller runs `fn` directly.
+   */
+  exclusive?<T>(name: string, fn: () => Promise<T>): Promise<T>;
+
   /** Closes the store; pending commits finish first. */
   close(): Promise<void>;
+}
+
+/** The secret a change touches (undefined for rotation journal changes). */
+export function secretUidOf(c: Change): string | undefined {
+  switch (c.op) {
+    case "insertSecret":
+    case "updateSecret":
+      return c.secret.uid;
+    case "deleteSecret":
+      return c.uid;
+    case "insertRotation":
+    case "updateRotation":
+      return undefined;
+    default:
+      return c.secretUid;
+  }
 }

@@ -56,7 +56,14 @@ export async function startTestServer(
     credentials: { accessKeyId: TEST_KEY_ID, secretAccessKey: TEST_SECRET },
     awsEnv: awsEnv(app.endpoint),
     close: async () => {
-      await app.close(1000);
+      // Shutdown awaits work (rotations, audit and notification flushes) that may hold no handle
+      // of its own: keep this test process alive until it is done.
+      const keepAlive = setInterval(() => {}, 1000);
+      try {
+        await app.close(1000);
+      } finally {
+        clearInterval(keepAlive);
+      }
       if (!o.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

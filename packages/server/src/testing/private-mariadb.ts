@@ -112,7 +112,7 @@ async function startOnce(o: { ssl?: boolean }): Promise<PrivateMariadb> {
     rmSync(base, { recursive: true, force: true });
   });
   const log = (): string => (existsSync(errLog) ? readFileSync(errLog, "utf8").split("\n").slice(-30).join("\n") : "");
-  const serverOptions = ["--innodb-buffer-pool-size=16M", "--innodb-log-file-size=8M", "--innodb-flush-log-at-trx-commit=0", "--skip-name-resolve"];
+  const serverOptions = ["--innodb-buffer-pool-size=16M", "--innodb-log-file-size=8M", "--innodb-flush-log-at-trx-commit=0", "--skip-name-resolve", "--innodb-use-native-aio=0"];
 
   try {
     mkdirSync(runDir, { mode: 0o700 });

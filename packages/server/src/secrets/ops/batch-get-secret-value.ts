@@ -19,6 +19,7 @@ export async function batchGetSecretValue(deps: SecretsDeps, ctx: RequestContext
   if (input.MaxResults !== undefined && !byFilter) {
     throw new ServiceError("InvalidParameterException", "'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided.");
   }
+  authorizeOn(deps, ctx, "BatchGetSecretValue", "*", undefined);
   const values: SecretValueEntry[] = [];
   const errors: APIErrorType[] = [];
   const report = (secretId: string, e: unknown) => {
@@ -35,6 +36,7 @@ export async function batchGetSecretValue(deps: SecretsDeps, ctx: RequestContext
         report(id, e);
       }
     }
+    noteSecrets(ctx, values);
     return { SecretValues: values, Errors: errors };
   }
   authorizeOn(deps, ctx, "ListSecrets", "*", undefined);
@@ -52,5 +54,12 @@ export async function batchGetSecretValue(deps: SecretsDeps, ctx: RequestContext
       report(s.arn, e);
     }
   }
+  noteSecrets(ctx, values);
   return { SecretValues: values, ...(page.nextToken ? { NextToken: page.nextToken } : {}), Errors: errors };
+}
+
+/** The call record names every secret read (audit: who read which secret), never a value. */
+function noteSecrets(ctx: RequestContext, values: readonly SecretValueEntry[]): void {
+  if (!ctx.call) return;
+  ctx.call.secrets = values.map((v) => ({ arn: v.ARN!, ...(v.Name ? { name: v.Name } : {}), ...(v.VersionId ? { versionId: v.VersionId } : {}), versionStage: AWSCURRENT }));
 }

@@ -34,12 +34,13 @@ export async function createSecret(deps: SecretsDeps, ctx: RequestContext, input
   if (value && !token) throw new ServiceError("InvalidRequestException", messages.missingToken);
   if (input.Tags) assertValidTags(input.Tags);
   const pendingArn = `arn:aws:secretsmanager:${ctx.region}:${account}:secret:${input.Name}`;
-  authorizeOn(deps, ctx, "CreateSecret", pendingArn, undefined, () => ({
+  const requestKeys = () => ({
     "secretsmanager:Name": input.Name,
     ...(input.Tags ? { "aws:TagKeys": input.Tags.map((t) => t.Key) } : {}),
     ...Object.fromEntries((input.Tags ?? []).map((t) => [`aws:RequestTag/${t.Key}`, t.Value])),
-  }));
-  if (input.Tags?.length) authorizeOn(deps, ctx, "TagResource", pendingArn, undefined);
+  });
+  authorizeOn(deps, ctx, "CreateSecret", pendingArn, undefined, requestKeys);
+  if (input.Tags?.length) authorizeOn(deps, ctx, "TagResource", pendingArn, undefined, requestKeys);
 
   const existing = await deps.store.getSecretByName(account, ctx.region, input.Name);
   if (existing) return answerExisting(deps, existing, input, value, token);
@@ -78,6 +79,11 @@ export async function createSecret(deps: SecretsDeps, ctx: RequestContext, input
       if (winner) return answerExisting(deps, winner, input, value, token);
     }
     throw e;
+  }
+  if (ctx.call) {
+    ctx.call.secretArn = secret.arn;
+    ctx.call.secretName = secret.name;
+    if (value && token) ctx.call.versionId = token;
   }
   return {
     ARN: secret.arn,

@@ -16,7 +16,12 @@ export async function getSecretValue(deps: SecretsDeps, ctx: RequestContext, inp
     ...(input.VersionId !== undefined ? { "secretsmanager:VersionId": input.VersionId } : {}),
     "secretsmanager:VersionStage": input.VersionStage ?? (input.VersionId === undefined ? AWSCURRENT : undefined),
   }));
-  return readValue(deps, secret, input.VersionId, input.VersionStage);
+  const out = await readValue(deps, secret, input.VersionId, input.VersionStage);
+  if (ctx.call) {
+    ctx.call.versionId = out.VersionId;
+    ctx.call.versionStage = input.VersionStage ?? (input.VersionId === undefined ? AWSCURRENT : undefined);
+  }
+  return out;
 }
 
 /** The value of one version of an already authorized secret; shared with BatchGetSecretValue. */

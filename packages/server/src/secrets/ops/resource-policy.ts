@@ -1,21 +1,25 @@
-import { ServiceError, isServiceError } from "@keyshift/protocol";
+import { ServiceError } from "@keyshift/protocol";
 import type {
   DeleteResourcePolicyRequest, DeleteResourcePolicyResponse, GetResourcePolicyRequest, GetResourcePolicyResponse,
   PutResourcePolicyRequest, PutResourcePolicyResponse, ValidateResourcePolicyRequest, ValidateResourcePolicyResponse, ValidationErrorsEntry,
 } from "@keyshift/protocol";
-import { isPublic, parsePolicy } from "../../iam/policy-document.js";
+import { analyzeForCaller, checkPolicy } from "../../iam/policy-document.js";
 import type { RequestContext, SecretsDeps } from "../context.js";
+import type { SecretRecord } from "../records.js";
 import { mutateSecret, revise, saveWithReplicas } from "../mutation.js";
 import { assertNotDeleted, assertNotReplica, authorizeOn, requireSecret } from "../resolve.js";
+
+/** ValidateResourcePolicy's check names. */
+const CHECK_NAMES = { SYNTAX_CHECK: "SYNTAX_CHECK", BROAD_ACCESS: "BROAD_ACCESS_CHECK", LOCK_OUT: "LOCK_OUT_CHECK" } as const;
 
 const PUBLIC_MESSAGE = "The BlockPublicPolicy parameter is set to true, and the resource policy did not prevent broad access to the secret.";
 
 /** PutResourcePolicy: stored after its grammar is checked; BlockPublicPolicy refuses a public policy. */
 export async function putResourcePolicy(deps: SecretsDeps, ctx: RequestContext, input: PutResourcePolicyRequest): Promise<PutResourcePolicyResponse> {
-  const doc = parsePolicy(input.ResourcePolicy, "resource");
   const block = input.BlockPublicPolicy === true;
-  if (block && isPublic(doc)) throw new ServiceError("PublicPolicyException", PUBLIC_MESSAGE);
   const first = await requireSecret(deps, ctx, input.SecretId, "PutResourcePolicy", () => ({ "secretsmanager:BlockPublicPolicy": block }));
+  checkPolicy(input.ResourcePolicy, "resource");
+  if (block && analyzeForCaller(input.ResourcePolicy, first.arn, ctx.principal).public) throw new ServiceError("PublicPolicyException", PUBLIC_MESSAGE);
   assertNotReplica(first);
   assertNotDeleted(first);
   return mutateSecret(deps, first, async (s) => ({
@@ -42,19 +46,17 @@ export async function deleteResourcePolicy(deps: SecretsDeps, ctx: RequestContex
 
 /** ValidateResourcePolicy: grammar and broad-access checks, reported instead of thrown. Needs Validate and Put permission. */
 export async function validateResourcePolicy(deps: SecretsDeps, ctx: RequestContext, input: ValidateResourcePolicyRequest): Promise<ValidateResourcePolicyResponse> {
+  let target: SecretRecord | undefined;
   if (input.SecretId !== undefined) {
     await requireSecret(deps, ctx, input.SecretId, "ValidateResourcePolicy");
-    await requireSecret(deps, ctx, input.SecretId, "PutResourcePolicy");
+    target = await requireSecret(deps, ctx, input.SecretId, "PutResourcePolicy");
   } else {
     authorizeOn(deps, ctx, "ValidateResourcePolicy", "*", undefined);
   }
   const errors: ValidationErrorsEntry[] = [];
-  try {
-    const doc = parsePolicy(input.ResourcePolicy, "resource");
-    if (isPublic(doc)) errors.push({ CheckName: "BROAD_ACCESS_CHECK", ErrorMessage: "The policy grants access to every principal (Principal \"*\") without a condition." });
-  } catch (e) {
-    if (!isServiceError(e)) throw e;
-    errors.push({ CheckName: "SYNTAX_CHECK", ErrorMessage: e.message });
+  const secretArn = target?.arn ?? `arn:aws:secretsmanager:${ctx.region}:${ctx.principal.accountId}:secret:*`;
+  for (const f of analyzeForCaller(input.ResourcePolicy, secretArn, ctx.principal).findings) {
+    errors.push({ CheckName: CHECK_NAMES[f.check], ErrorMessage: f.message });
   }
   return { PolicyValidationPassed: errors.length === 0, ValidationErrors: errors };
 }

@@ -92,4 +92,72 @@ export const sqliteMigrations: readonly string[] = [
     PRIMARY KEY (account_id, consumer_id)
   );
   `,
+  `
+  CREATE TABLE users (
+    account_id TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (account_id, user_name)
+  );
+  CREATE TABLE user_policies (
+    account_id TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    policy_name TEXT NOT NULL,
+    document TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, user_name, policy_name)
+  );
+  CREATE INDEX access_keys_user ON access_keys(account_id, user_name);
+  `,
+  // 5: the audit trail (audit/): immutable records of hash chains, their signed checkpoints; indexes for queries and access tracking.
+  `
+  CREATE TABLE audit_records (
+    chain TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    time INTEGER NOT NULL,
+    request_id TEXT NOT NULL,
+    api TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    account_id TEXT,
+    principal_arn TEXT,
+    access_key_id TEXT,
+    region TEXT,
+    source_ip TEXT NOT NULL,
+    user_agent TEXT NOT NULL,
+    secret_arn TEXT,
+    secret_name TEXT,
+    version_id TEXT,
+    version_stage TEXT,
+    outcome TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    error_code TEXT,
+    duration_ms REAL NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (chain, seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX audit_by_secret ON audit_records(secret_arn, time) WHERE secret_arn IS NOT NULL;
+  CREATE INDEX audit_by_principal ON audit_records(principal_arn, time) WHERE principal_arn IS NOT NULL;
+  CREATE INDEX audit_by_account ON audit_records(account_id, time);
+  -- Appends land here, without secondary indexes (each would dirty a random page per record on the
+  -- request path); the store moves them into audit_records about once a second, in bulk.
+  CREATE TABLE audit_recent (
+    chain TEXT NOT NULL, seq INTEGER NOT NULL, time INTEGER NOT NULL, request_id TEXT NOT NULL, api TEXT NOT NULL, operation TEXT NOT NULL,
+    account_id TEXT, principal_arn TEXT, access_key_id TEXT, region TEXT, source_ip TEXT NOT NULL, user_agent TEXT NOT NULL,
+    secret_arn TEXT, secret_name TEXT, version_id TEXT, version_stage TEXT, outcome TEXT NOT NULL, status INTEGER NOT NULL,
+    error_code TEXT, duration_ms REAL NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
+    PRIMARY KEY (chain, seq)
+  ) WITHOUT ROWID;
+  CREATE VIEW audit_all AS SELECT * FROM audit_records UNION ALL SELECT * FROM audit_recent;
+  CREATE TABLE audit_checkpoints (
+    chain TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    sig TEXT NOT NULL,
+    PRIMARY KEY (chain, seq, kind)
+  );
+  `,
 ];

@@ -4,10 +4,11 @@ import type { Sealed } from "../../crypto/envelope.js";
 import { bindings } from "../../crypto/bindings.js";
 import type { RotationRecord, RotatorRegistration } from "../../rotation/records.js";
 import type { ConsumerRecord } from "../../changes/consumers.js";
-import type { AccessKeyRecord, AccountRecord, SecretRecord, VersionMeta, VersionRecord } from "../../secrets/records.js";
+import type { AccessKeyRecord, AccountRecord, SecretRecord, UserPolicyRecord, UserRecord, VersionMeta, VersionRecord } from "../../secrets/records.js";
 import type { AccessBatch, Change, RotationQuery, SecretPageQuery, Store, WrappedKeyRef } from "../store.js";
 import { migrate, openConnection, type ConnectionOptions } from "./connection.js";
-import { SORT_COLUMN, STAGE_SEP, VERSION_COLUMNS, toAccessKey, toSecret, toVersion, type AccessKeyRow, type SecretRow, type VersionRow } from "./rows.js";
+import { SORT_COLUMN, STAGE_SEP, VERSION_COLUMNS, toAccessKey, toAuditRecord, toSecret, toVersion, type AccessKeyRow, type AuditRow, type SecretRow, type VersionRow } from "./rows.js";
+import type { AuditBatch, AuditChainInfo, AuditCheckpoint, AuditQuery, AuditRecord, AuditSummaryQuery, AuditSummaryRow } from "../../audit/records.js";
 import { SqliteWriter, resultError, type WriteOp, type WriteResult } from "./writer.js";
 
 export interface SqliteStoreOptions extends ConnectionOptions {
@@ -102,6 +103,18 @@ class ThreadChannel implements WriteChannel {
   }
 }
 
+interface PolicyRow {
+  account_id: string;
+  user_name: string;
+  policy_name: string;
+  document: string;
+  updated_at: number;
+}
+
+function toPolicy(r: PolicyRow): UserPolicyRecord {
+  return { accountId: r.account_id, userName: r.user_name, policyName: r.policy_name, document: r.document, updatedAt: r.updated_at };
+}
+
 /**
  * The embedded store: one SQLite file in WAL mode. Reads run on the calling thread (they are the
  * hot path and take microseconds); writes go through a WriteChannel, in one transaction each,
@@ -141,6 +154,10 @@ export class SqliteStore implements Store {
       getAccessKey: p(`SELECT * FROM access_keys WHERE access_key_id=?`),
       listAccessKeys: p(`SELECT * FROM access_keys WHERE account_id=? ORDER BY created_at, access_key_id`),
       getMeta: p(`SELECT value FROM meta WHERE key=?`),
+      getUser: p(`SELECT doc FROM users WHERE account_id=? AND user_name=?`),
+      listUsers: p(`SELECT doc FROM users WHERE account_id=? ORDER BY user_name`),
+      getUserPolicy: p(`SELECT * FROM user_policies WHERE account_id=? AND user_name=? AND policy_name=?`),
+      listUserPolicies: p(`SELECT * FROM user_policies WHERE account_id=? AND user_name=? ORDER BY policy_name`),
       listConsumers: p(`SELECT doc FROM consumers WHERE account_id=? ORDER BY last_seen DESC, consumer_id`),
       staleVersionKeys: p(`SELECT v.secret_uid, v.version_id, v.key_id, v.wrapped_key, v.ciphertext, s.account_id FROM versions v JOIN secrets s ON s.uid = v.secret_uid
         WHERE v.key_id IS NOT NULL AND v.key_id <> ? LIMIT ?`),
@@ -336,12 +353,123 @@ export class SqliteStore implements Store {
   }
 
 
+  async setAccessKeyStatus(accessKeyId: string, status: AccessKeyRecord["status"]): Promise<boolean> {
+    return (await this.writes.write({ op: "setAccessKeyStatus", accessKeyId, status })) === true;
+  }
+  async insertUser(u: UserRecord): Promise<void> {
+    await this.writes.write({ op: "insertUser", user: u });
+  }
+  async getUser(accountId: string, userName: string): Promise<UserRecord | undefined> {
+    const r = this.stmt.getUser!.get(accountId, userName) as { doc: string } | undefined;
+    return r && (JSON.parse(r.doc) as UserRecord);
+  }
+  async listUsers(accountId: string): Promise<UserRecord[]> {
+    return (this.stmt.listUsers!.all(accountId) as { doc: string }[]).map((r) => JSON.parse(r.doc) as UserRecord);
+  }
+  async deleteUser(accountId: string, userName: string): Promise<boolean> {
+    return (await this.writes.write({ op: "deleteUser", accountId, userName })) === true;
+  }
+  async putUserPolicy(p: UserPolicyRecord): Promise<void> {
+    await this.writes.write({ op: "putUserPolicy", policy: p });
+  }
+  async getUserPolicy(accountId: string, userName: string, policyName: string): Promise<UserPolicyRecord | undefined> {
+    const r = this.stmt.getUserPolicy!.get(accountId, userName, policyName) as PolicyRow | undefined;
+    return r && toPolicy(r);
+  }
+  async listUserPolicies(accountId: string, userName: string): Promise<UserPolicyRecord[]> {
+    return (this.stmt.listUserPolicies!.all(accountId, userName) as PolicyRow[]).map(toPolicy);
+  }
+  async deleteUserPolicy(accountId: string, userName: string, policyName: string): Promise<boolean> {
+    return (await this.writes.write({ op: "deleteUserPolicy", accountId, userName, policyName })) === true;
+  }
+
   async putConsumer(c: ConsumerRecord): Promise<void> {
     await this.writes.write({ op: "putConsumer", consumer: c });
   }
 
   async listConsumers(accountId: string): Promise<ConsumerRecord[]> {
     return (this.stmt.listConsumers!.all(accountId) as { doc: string }[]).map((r) => JSON.parse(r.doc) as ConsumerRecord);
+  }
+
+  // The audit trail (store.ts): writes go through the writer like every other write, so a batch
+  // of records shares the transaction and the fsync of whatever else is being committed.
+  async appendAudit(batch: AuditBatch): Promise<void> {
+    if (batch.records.length === 0 && batch.checkpoints.length === 0) return;
+    await this.writes.write({ op: "appendAudit", batch });
+    if (batch.records.length) this.auditUnsettled = true;
+    this.settleTimer ??= setTimeout(() => void this.settleAudit(), 1000).unref();
+  }
+
+  /** Moves recent audit records into the indexed table in bulk, 250 per transaction (see migration 5). */
+  private async settleAudit(): Promise<void> {
+    this.settleTimer = undefined;
+    if (!this.auditUnsettled) return;
+    this.auditUnsettled = false;
+    try {
+      while (await this.writes.write({ op: "settleAudit", limit: 250 }));
+    } catch {
+      this.auditUnsettled = true;
+    }
+  }
+
+  private auditUnsettled = false;
+  private settleTimer: NodeJS.Timeout | undefined;
+
+  async auditChains(): Promise<AuditChainInfo[]> {
+    const out: AuditChainInfo[] = [];
+    const chains = this.auditStmt(`SELECT chain FROM audit_all UNION SELECT chain FROM audit_checkpoints ORDER BY chain`).pluck().all() as string[];
+    for (const chain of chains) {
+      const r = this.auditStmt(`SELECT MIN(seq) AS first, MAX(seq) AS last FROM audit_all WHERE chain=?`).get(chain) as { first: number | null; last: number | null };
+      if (r.last !== null) {
+        const hash = this.auditStmt(`SELECT hash FROM audit_all WHERE chain=? AND seq=?`).pluck().get(chain, r.last) as string;
+        out.push({ chain, firstSeq: r.first!, lastSeq: r.last, lastHash: hash });
+        continue;
+      }
+      const a = this.auditStmt(`SELECT seq, hash FROM audit_checkpoints WHERE chain=? AND kind='anchor' ORDER BY seq DESC LIMIT 1`).get(chain) as { seq: number; hash: string } | undefined;
+      if (a) out.push({ chain, firstSeq: a.seq + 1, lastSeq: a.seq, lastHash: a.hash });
+    }
+    return out;
+  }
+
+  async listAuditChain(chain: string, afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    return (this.auditStmt(`SELECT * FROM audit_all WHERE chain=? AND seq>? ORDER BY seq LIMIT ?`).all(chain, afterSeq, limit) as AuditRow[]).map(toAuditRecord);
+  }
+
+  async listAuditCheckpoints(chain: string): Promise<AuditCheckpoint[]> {
+    const rows = this.auditStmt(`SELECT * FROM audit_checkpoints WHERE chain=? ORDER BY seq, kind`).all(chain) as AuditCheckpoint[];
+    return rows.map((c) => ({ kind: c.kind, chain: c.chain, seq: c.seq, hash: c.hash, time: c.time, sig: c.sig }));
+  }
+
+  async queryAudit(q: AuditQuery): Promise<AuditRecord[]> {
+    const { where, args } = auditFilters(q);
+    if (q.before) {
+      where.push(`(time < ? OR (time = ? AND (chain < ? OR (chain = ? AND seq < ?))))`);
+      args.push(q.before.time, q.before.time, q.before.chain, q.before.chain, q.before.seq);
+    }
+    const sql = `SELECT * FROM audit_all${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY time DESC, chain DESC, seq DESC LIMIT ?`;
+    return (this.auditStmt(sql).all(...args, q.limit) as AuditRow[]).map(toAuditRecord);
+  }
+
+  async summarizeAudit(q: AuditSummaryQuery): Promise<AuditSummaryRow[]> {
+    const { where, args } = auditFilters({ ...q, outcome: "success" });
+    const col = q.groupBy === "principal" ? "principal_arn" : "secret_arn";
+    where.push(`${col} IS NOT NULL`);
+    const sql = `SELECT ${col} AS key, MAX(secret_name) AS name, MAX(time) AS last, COUNT(*) AS count FROM audit_all WHERE ${where.join(" AND ")} GROUP BY ${col} ORDER BY last DESC LIMIT ?`;
+    const rows = this.auditStmt(sql).all(...args, q.limit) as { key: string; name: string | null; last: number; count: number }[];
+    return rows.map((r) => ({ key: r.key, ...(q.groupBy === "secret" && r.name !== null ? { name: r.name } : {}), last: r.last, count: r.count }));
+  }
+
+  async pruneAudit(anchor: AuditCheckpoint): Promise<number> {
+    const n = this.auditStmt(`SELECT COUNT(*) FROM audit_all WHERE chain=? AND seq<=?`).pluck().get(anchor.chain, anchor.seq) as number;
+    await this.writes.write({ op: "pruneAudit", anchor });
+    return n;
+  }
+
+  private readonly auditStmts = new Map<string, Database.Statement>();
+  private auditStmt(sql: string): Database.Statement {
+    let st = this.auditStmts.get(sql);
+    if (!st) this.auditStmts.set(sql, (st = this.db.prepare(sql)));
+    return st;
   }
 
   /** Changes whenever another process commits to the file (never for this store's own writes). */
@@ -351,9 +479,41 @@ export class SqliteStore implements Store {
 
 
   async close(): Promise<void> {
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = undefined;
+    await this.settleAudit();
     await this.writes.close();
     if (this.db.open) this.db.close();
   }
 
 }
 
+/** WHERE terms of an audit query (every given filter must hold). */
+function auditFilters(q: Partial<AuditQuery>): { where: string[]; args: (string | number)[] } {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  const eq = (col: string, v: string | undefined) => {
+    if (v === undefined) return;
+    where.push(`${col} = ?`);
+    args.push(v);
+  };
+  // Unary + keeps the planner off the account and chain keys when a sharper index (secret, principal, time) applies.
+  eq(q.secretArn || q.principalArn ? "+account_id" : "account_id", q.accountId);
+  eq("+chain", q.chain);
+  eq("secret_arn", q.secretArn);
+  eq("principal_arn", q.principalArn);
+  eq("outcome", q.outcome);
+  if (q.operations?.length) {
+    where.push(`operation IN (${q.operations.map(() => "?").join(", ")})`);
+    args.push(...q.operations);
+  }
+  if (q.since !== undefined) {
+    where.push(`time >= ?`);
+    args.push(q.since);
+  }
+  if (q.until !== undefined) {
+    where.push(`time <= ?`);
+    args.push(q.until);
+  }
+  return { where, args };
+}

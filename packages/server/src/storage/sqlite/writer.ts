@@ -1,10 +1,11 @@
 import type Database from "better-sqlite3";
 import type { Sealed } from "../../crypto/envelope.js";
 import type { RotatorRegistration } from "../../rotation/records.js";
-import type { AccessKeyRecord, AccountRecord } from "../../secrets/records.js";
+import type { AccessKeyRecord, AccountRecord, UserPolicyRecord, UserRecord } from "../../secrets/records.js";
 import type { ConsumerRecord } from "../../changes/consumers.js";
 import { StoreConflict, type AccessBatch, type Change, type WrappedKeyRef } from "../store.js";
-import { rotationParams, secretParams } from "./rows.js";
+import type { AuditBatch, AuditCheckpoint } from "../../audit/records.js";
+import { auditParams, rotationParams, secretParams } from "./rows.js";
 
 /** Every write the store makes, as data (so that it can be sent to the writer thread). */
 export type WriteOp =
@@ -18,7 +19,15 @@ export type WriteOp =
   | { op: "replaceWrappedKey"; ref: WrappedKeyRef; next: Sealed }
   | { op: "putRotator"; rotator: RotatorRegistration }
   | { op: "deleteRotator"; accountId: string; name: string }
-  | { op: "putConsumer"; consumer: ConsumerRecord };
+  | { op: "putConsumer"; consumer: ConsumerRecord }
+  | { op: "setAccessKeyStatus"; accessKeyId: string; status: string }
+  | { op: "insertUser"; user: UserRecord }
+  | { op: "deleteUser"; accountId: string; userName: string }
+  | { op: "putUserPolicy"; policy: UserPolicyRecord }
+  | { op: "deleteUserPolicy"; accountId: string; userName: string; policyName: string }
+  | { op: "appendAudit"; batch: AuditBatch }
+  | { op: "pruneAudit"; anchor: AuditCheckpoint }
+  | { op: "settleAudit"; limit: number };
 
 /** A write's outcome; errors travel as data and are rebuilt (StoreConflict) on the other side. */
 export type WriteResult = { ok: true; value?: boolean } | { ok: false; conflict?: StoreConflict["kind"]; message: string; code?: string };
@@ -32,6 +41,10 @@ export class SqliteWriter {
   private readonly s: Record<string, Database.Statement>;
 
   constructor(private readonly db: Database.Database) {
+    // The audit trail writes a steady stream; checkpointing every 1000 pages (the default) stalls the
+    // commits queued behind each checkpoint. 10000 pages (~40 MiB of WAL) makes the stalls rarer and
+    // lets rewritten pages (audit_recent) coalesce before they are copied.
+    db.pragma("wal_autocheckpoint = 10000");
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       insertSecret: p(`INSERT INTO secrets (uid, account_id, region, name, arn, created_at, last_changed_at, last_accessed_at, deleted_at, deletion_date, primary_uid, revision, rotation_due_at, doc)
@@ -59,6 +72,28 @@ export class SqliteWriter {
       replaceAccessKeyKey: p(`UPDATE access_keys SET key_id=?, wrapped_key=? WHERE access_key_id=? AND key_id=? AND wrapped_key=?`),
       putRotator: p(`INSERT INTO rotators (account_id, name, url, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (account_id, name) DO UPDATE SET url = excluded.url`),
       deleteRotator: p(`DELETE FROM rotators WHERE account_id=? AND name=?`),
+      setAccessKeyStatus: p(`UPDATE access_keys SET status=? WHERE access_key_id=?`),
+      insertUser: p(`INSERT INTO users (account_id, user_name, created_at, doc) VALUES (?, ?, ?, ?)`),
+      deleteUser: p(`DELETE FROM users WHERE account_id=? AND user_name=?`),
+      deleteUserKeys: p(`DELETE FROM access_keys WHERE account_id=? AND user_name=?`),
+      deleteUserPolicies: p(`DELETE FROM user_policies WHERE account_id=? AND user_name=?`),
+      putUserPolicy: p(`INSERT INTO user_policies (account_id, user_name, policy_name, document, updated_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (account_id, user_name, policy_name) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`),
+      deleteUserPolicy: p(`DELETE FROM user_policies WHERE account_id=? AND user_name=? AND policy_name=?`),
+      insertAudit: p(`INSERT INTO audit_recent (chain, seq, time, request_id, api, operation, account_id, principal_arn, access_key_id, region, source_ip, user_agent,
+        secret_arn, secret_name, version_id, version_stage, outcome, status, error_code, duration_ms, prev_hash, hash)
+        VALUES (@chain, @seq, @time, @request_id, @api, @operation, @account_id, @principal_arn, @access_key_id, @region, @source_ip, @user_agent,
+        @secret_arn, @secret_name, @version_id, @version_stage, @outcome, @status, @error_code, @duration_ms, @prev_hash, @hash)`),
+      insertAuditCheckpoint: p(`INSERT OR REPLACE INTO audit_checkpoints (chain, seq, kind, hash, time, sig) VALUES (?, ?, ?, ?, ?, ?)`),
+      auditSeqSettled: p(`SELECT 1 FROM audit_records WHERE chain=? AND seq=?`),
+      auditHashAt: p(`SELECT hash FROM audit_all WHERE chain=? AND seq=?`),
+      auditAnchorAt: p(`SELECT hash FROM audit_checkpoints WHERE chain=? AND seq=? AND kind='anchor'`),
+      settleAudit: p(`INSERT INTO audit_records SELECT * FROM audit_recent ORDER BY chain, seq LIMIT ?`),
+      clearAuditRecent: p(`DELETE FROM audit_recent WHERE (chain, seq) IN (SELECT chain, seq FROM audit_recent ORDER BY chain, seq LIMIT ?)`),
+      auditRecentLeft: p(`SELECT 1 FROM audit_recent LIMIT 1`),
+      pruneAuditRecords: p(`DELETE FROM audit_records WHERE chain=? AND seq<=?`),
+      pruneAuditRecent: p(`DELETE FROM audit_recent WHERE chain=? AND seq<=?`),
+      pruneAuditCheckpoints: p(`DELETE FROM audit_checkpoints WHERE chain=? AND seq<?`),
       putConsumer: p(`INSERT INTO consumers (account_id, consumer_id, last_seen, doc) VALUES (?, ?, ?, ?) ON CONFLICT (account_id, consumer_id) DO UPDATE SET last_seen = excluded.last_seen, doc = excluded.doc`),
     };
   }
@@ -125,6 +160,50 @@ export class SqliteWriter {
         return undefined;
       case "deleteRotator":
         return s.deleteRotator!.run(w.accountId, w.name).changes > 0;
+      case "setAccessKeyStatus":
+        return s.setAccessKeyStatus!.run(w.status, w.accessKeyId).changes > 0;
+      case "insertUser":
+        s.insertUser!.run(w.user.accountId, w.user.userName, w.user.createdAt, JSON.stringify(w.user));
+        return undefined;
+      case "deleteUser": {
+        s.deleteUserKeys!.run(w.accountId, w.userName);
+        s.deleteUserPolicies!.run(w.accountId, w.userName);
+        return s.deleteUser!.run(w.accountId, w.userName).changes > 0;
+      }
+      case "putUserPolicy":
+        s.putUserPolicy!.run(w.policy.accountId, w.policy.userName, w.policy.policyName, w.policy.document, w.policy.updatedAt);
+        return undefined;
+      case "deleteUserPolicy":
+        return s.deleteUserPolicy!.run(w.accountId, w.userName, w.policyName).changes > 0;
+      case "appendAudit": {
+        const rs = w.batch.records;
+        // audit_recent's key catches a seq written twice among recent records; settled ones are checked here.
+        if (rs.length && (s.auditSeqSettled!.get(rs[0]!.chain, rs[0]!.seq) || s.auditSeqSettled!.get(rs.at(-1)!.chain, rs.at(-1)!.seq))) {
+          throw Object.assign(new Error(`audit record ${rs[0]!.chain}/${rs[0]!.seq} already stored`), { code: "SQLITE_CONSTRAINT_PRIMARYKEY" });
+        }
+        // Appends are contiguous: a batch follows the stored record (or anchor) its first record links to, so a
+        // batch sealed on top of one that failed fails too, and the chain never has a gap.
+        const first = rs[0];
+        if (first && first.seq > 1) {
+          const prev = (s.auditHashAt!.pluck().get(first.chain, first.seq - 1) ?? s.auditAnchorAt!.pluck().get(first.chain, first.seq - 1)) as string | undefined;
+          if (prev !== first.prevHash) throw new Error(`audit record ${first.chain}/${first.seq} does not follow the stored chain`);
+        }
+        for (const r of rs) s.insertAudit!.run(auditParams(r));
+        for (const c of w.batch.checkpoints) s.insertAuditCheckpoint!.run(c.chain, c.seq, c.kind, c.hash, c.time, c.sig);
+        return undefined;
+      }
+      case "settleAudit":
+        // A bounded move per transaction: appends queued behind it wait for a short one, not for a second's worth.
+        s.settleAudit!.run(w.limit);
+        s.clearAuditRecent!.run(w.limit);
+        return s.auditRecentLeft!.get() !== undefined;
+      case "pruneAudit": {
+        const a = w.anchor;
+        s.insertAuditCheckpoint!.run(a.chain, a.seq, a.kind, a.hash, a.time, a.sig);
+        s.pruneAuditCheckpoints!.run(a.chain, a.seq);
+        s.pruneAuditRecent!.run(a.chain, a.seq);
+        return s.pruneAuditRecords!.run(a.chain, a.seq).changes > 0;
+      }
       case "putConsumer":
         s.putConsumer!.run(w.consumer.accountId, w.consumer.consumerId, w.consumer.lastSeen, JSON.stringify(w.consumer));
         return undefined;
@@ -180,6 +259,7 @@ function toResult(e: unknown): WriteResult {
     if (message.includes("secrets.")) return { ok: false, conflict: "name", message };
     if (message.includes("versions.")) return { ok: false, conflict: "version", message };
     if (message.includes("rotations.secret_uid")) return { ok: false, conflict: "rotation", message };
+    if (message.includes("users.")) return { ok: false, conflict: "name", message };
   }
   return { ok: false, message, ...(code ? { code } : {}) };
 }

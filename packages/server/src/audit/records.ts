@@ -1,0 +1,123 @@
+/** How a call ended, for audit queries: answered, refused by authentication or authorization, or failed otherwise. */
+export type AuditOutcome = "success" | "denied" | "error";
+
+/**
+ * One audited call: who (principal, key, source), what (operation, secret, version), how it
+ * ended, never a value. `seq` and `prevHash`/`hash` place it in its chain (one chain per
+ * server node): `hash` = HMAC-SHA256(audit key, prevHash + canonical(record)), so a record
+ * cannot be edited, dropped, inserted or moved without the chain breaking at that record.
+ */
+export interface AuditRecord {
+  chain: string;
+  seq: number;
+  /** Epoch ms when the request arrived. */
+  time: number;
+  requestId: string;
+  /** `secretsmanager`, `management`, or `system` (Keyshift acting on its own). */
+  api: string;
+  operation: string;
+  accountId?: string | undefined;
+  principalArn?: string | undefined;
+  accessKeyId?: string | undefined;
+  region?: string | undefined;
+  sourceIp: string;
+  userAgent: string;
+  secretArn?: string | undefined;
+  secretName?: string | undefined;
+  versionId?: string | undefined;
+  versionStage?: string | undefined;
+  outcome: AuditOutcome;
+  status: number;
+  errorCode?: string | undefined;
+  durationMs: number;
+  prevHash: string;
+  hash: string;
+}
+
+/** A record before it joins the chain. */
+export type AuditEntry = Omit<AuditRecord, "chain" | "seq" | "prevHash" | "hash">;
+
+/**
+ * A signed statement "chain `chain` had `seq` records, the last one hashing to `hash`": proves
+ * the tail was not cut before it, and anchors verification when retention removed older records.
+ */
+export interface AuditCheckpoint {
+  /** `anchor`: written where records before it were removed on purpose (retention, file rotation); a chain may start after one. */
+  kind: "checkpoint" | "anchor";
+  chain: string;
+  seq: number;
+  hash: string;
+  time: number;
+  /** HMAC-SHA256 (hex) over the fields above, with the audit key. */
+  sig: string;
+}
+
+/** What `Store.appendAudit` writes in one durable transaction. */
+export interface AuditBatch {
+  records: readonly AuditRecord[];
+  checkpoints: readonly AuditCheckpoint[];
+}
+
+/** A chain as stored: its first and last record (or, when retention removed them all, its anchor). */
+export interface AuditChainInfo {
+  chain: string;
+  firstSeq: number;
+  lastSeq: number;
+  lastHash: string;
+}
+
+/** Filters of `Store.queryAudit`; results newest first (time, then chain and seq, descending). */
+export interface AuditQuery {
+  accountId?: string | undefined;
+  chain?: string | undefined;
+  secretArn?: string | undefined;
+  principalArn?: string | undefined;
+  outcome?: AuditOutcome | undefined;
+  operations?: readonly string[] | undefined;
+  /** Inclusive bounds, epoch ms. */
+  since?: number | undefined;
+  until?: number | undefined;
+  /** Resume strictly after this record (the last one of the previous page). */
+  before?: { time: number; chain: string; seq: number } | undefined;
+  limit: number;
+}
+
+/** `Store.summarizeAudit`: per principal (or per secret), the last time and the number of matching successful calls. */
+export interface AuditSummaryQuery {
+  accountId: string;
+  groupBy: "principal" | "secret";
+  secretArn?: string | undefined;
+  principalArn?: string | undefined;
+  operations?: readonly string[] | undefined;
+  since?: number | undefined;
+  limit: number;
+}
+
+export interface AuditSummaryRow {
+  /** The principal ARN or the secret ARN. */
+  key: string;
+  /** The secret name, when grouped by secret. */
+  name?: string | undefined;
+  last: number;
+  count: number;
+}
+
+/** The operations that return a secret value: "who read this secret". */
+export const READ_OPERATIONS: readonly string[] = ["GetSecretValue", "BatchGetSecretValue"];
+
+const DENIED = new Set([
+  "AccessDeniedException",
+  "UnrecognizedClientException",
+  "InvalidSignatureException",
+  "IncompleteSignatureException",
+  "MissingAuthenticationTokenException",
+  "InvalidClientTokenId",
+  "SignatureDoesNotMatch",
+  "ExpiredTokenException",
+  "RequestExpired",
+]);
+
+export function outcomeOf(status: number, errorCode: string | undefined): AuditOutcome {
+  if (status < 400 && errorCode === undefined) return "success";
+  return errorCode !== undefined && DENIED.has(errorCode) ? "denied" : "error";
+}

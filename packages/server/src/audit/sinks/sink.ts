@@ -1,0 +1,14 @@
+import type { AuditCheckpoint, AuditRecord } from "../records.js";
+
+/**
+ * Where audit records go. A sink gets each batch once, in chain order. `durable` sinks are
+ * awaited before the calls of the batch are answered (fail-closed); the others are mirrors fed
+ * after the chain advanced, and never hold an answer.
+ */
+export interface AuditSink {
+  readonly name: string;
+  readonly durable: boolean;
+  /** Persists the batch (records and/or checkpoints); rejects if it could not. */
+  write(records: readonly AuditRecord[], checkpoints: readonly AuditCheckpoint[]): Promise<void> | void;
+  close(): Promise<void>;
+}
