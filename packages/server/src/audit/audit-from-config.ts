@@ -47,7 +47,7 @@ export async function auditFromConfig(config: Config, store: Store, o: { clock: 
   const sinks: AuditSink[] = [];
   // Filled in below: the file sink signs its anchors with the log's key.
   let log: AuditLog | undefined;
-  if (a.store) sinks.push(new StoreSink(store));
+  if (a.store) sinks.push(new StoreSink(store, key));
   if (a.file) sinks.push(new FileSink({ path: a.file.path, maxBytes: a.file.maxBytes, maxFiles: a.file.maxFiles, fsync: a.file.fsync, anchor: (seq, hash) => log!.anchor(seq, hash) }));
   if (a.stdout) sinks.push(new StdoutSink());
   if (a.http) {

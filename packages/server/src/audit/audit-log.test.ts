@@ -8,6 +8,7 @@ import { PassThrough } from "node:stream";
 import { isServiceError } from "@keyshift/protocol";
 import { SqliteStore } from "../storage/sqlite/sqlite-store.js";
 import { tempDir } from "../testing/harness.js";
+import { rewriteStoredTrail } from "../testing/audit-tamper.js";
 import { AuditLog, type AuditLogOptions } from "./audit-log.js";
 import { GENESIS } from "./chain.js";
 import { parseLine } from "./lines.js";
@@ -159,7 +160,7 @@ test("retention deletes old records under a signed anchor; the rest still verifi
     assert.equal(ok.records, 190);
     await store.close();
     const db = new (await import("better-sqlite3")).default(join(dir, "keyshift.db"));
-    db.prepare(`DELETE FROM audit_records WHERE seq = 121`).run();
+    rewriteStoredTrail(db, (rs) => rs.filter((r) => r.seq !== 121));
     db.close();
     const reopened = new SqliteStore({ path: join(dir, "keyshift.db") });
     const bad = await verifyStoreTrail(reopened, key);

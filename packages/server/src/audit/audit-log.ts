@@ -2,7 +2,7 @@ import { ServiceError } from "@keyshift/protocol";
 import type { CallObserver } from "../http/call-record.js";
 import { seal, signCheckpoint } from "./chain.js";
 import { entriesOf } from "./entry.js";
-import type { AuditCheckpoint, AuditEntry, AuditRecord } from "./records.js";
+import { sealedRecords, type AuditCheckpoint, type AuditEntry, type AuditRecord } from "./records.js";
 import type { AuditSink } from "./sinks/sink.js";
 
 export interface AuditLogOptions {
@@ -49,6 +49,20 @@ interface Pending {
 
 /** Batches sent to the store before the previous ones are answered (double buffering plus one). */
 const MAX_IN_FLIGHT = 3;
+
+/** A batch on its way to the first durable sink. */
+interface Job {
+  primary: Promise<Written>;
+  /** The failure epoch it was sealed in (sealHere). */
+  epoch: number;
+}
+
+/** What the first durable sink stored: the chain's new head, the records (built on demand for the other sinks), checkpoints. */
+interface Written {
+  head: { seq: number; hash: string };
+  records: () => AuditRecord[];
+  checkpoints: AuditCheckpoint[];
+}
 
 const REFUSED = () => new ServiceError("InternalServiceError", "The request could not be recorded in the audit log, so it was not carried out or its answer was withheld.");
 
@@ -159,6 +173,24 @@ export class AuditLog {
   }
 
   private send(batch: Pending[]): void {
+    const job = this.durable[0]?.writeEntries ? this.sealThere(batch, this.durable[0]) : this.sealHere(batch);
+    if (!job) return;
+    job.primary.catch(() => undefined);
+    const t0 = performance.now();
+    this.inFlight++;
+    this.tail = this.tail.then(() => this.settle(batch, job, t0)).finally(() => {
+      this.inFlight--;
+      if (this.pending.length || this.checkpointDue) this.schedule();
+      else if (this.inFlight === 0) {
+        const waiting = this.idle;
+        this.idle = [];
+        for (const w of waiting) w();
+      }
+    });
+  }
+
+  /** Seals the batch on this thread and hands the records to the first durable sink (the chain's authority). */
+  private sealHere(batch: Pending[]): Job | undefined {
     let { seq, hash } = this.sealed;
     const records: AuditRecord[] = new Array(batch.length);
     for (let i = 0; i < batch.length; i++) {
@@ -173,36 +205,43 @@ export class AuditLog {
       this.lastCheckpoint = { seq, at: now };
     }
     this.checkpointDue = false;
-    if (records.length === 0 && checkpoints.length === 0) return;
+    if (records.length === 0 && checkpoints.length === 0) return undefined;
     this.sealed = { seq, hash };
-    const epoch = this.epoch;
-    const t0 = performance.now();
-    // The first durable sink is the chain's authority; its writes go out at once, their outcomes are handled in order.
-    const primary = this.durable[0] ? Promise.resolve().then(() => this.durable[0]!.write(records, checkpoints)) : Promise.resolve();
-    primary.catch(() => undefined);
-    this.inFlight++;
-    this.tail = this.tail.then(() => this.settle(batch, records, checkpoints, primary, epoch, t0)).finally(() => {
-      this.inFlight--;
-      if (this.pending.length || this.checkpointDue) this.schedule();
-      else if (this.inFlight === 0) {
-        const waiting = this.idle;
-        this.idle = [];
-        for (const w of waiting) w();
-      }
-    });
+    const written: Written = { head: { seq, hash }, records: () => records, checkpoints };
+    // Its writes go out at once; their outcomes are handled in order (settle).
+    const primary = this.durable[0] ? Promise.resolve().then(() => this.durable[0]!.write(records, checkpoints)).then(() => written) : Promise.resolve(written);
+    return { primary, epoch: this.epoch };
   }
 
-  private async settle(batch: Pending[], records: AuditRecord[], checkpoints: AuditCheckpoint[], primary: Promise<void>, epoch: number, t0: number): Promise<void> {
+  /**
+   * Hands the entries to a sink that seals them itself on top of the chain it holds (the SQLite
+   * store, on its writer thread): no hashing here, and a failed write leaves nothing to re-seal.
+   */
+  private sealThere(batch: Pending[], sink: AuditSink): Job | undefined {
+    const checkpoint = this.checkpointDue;
+    this.checkpointDue = false;
+    if (batch.length === 0 && !checkpoint) return undefined;
+    const entries = batch.map((p) => p.entry);
+    const primary = Promise.resolve()
+      .then(() => sink.writeEntries!({ chain: this.o.chain, entries, checkpointEvery: this.o.checkpointEvery, checkpoint, time: this.o.clock() }))
+      .then((r): Written => {
+        const head = r.hashes.length ? { seq: r.firstSeq + r.hashes.length - 1, hash: r.hashes.at(-1)! } : this.durableHead;
+        let records: AuditRecord[] | undefined;
+        return { head, records: () => (records ??= sealedRecords(this.o.chain, entries, r)), checkpoints: r.checkpoints };
+      });
+    return { primary, epoch: this.epoch };
+  }
+
+  private async settle(batch: Pending[], job: Job, t0: number): Promise<void> {
     let failure: unknown;
-    let advanced = false;
+    let written: Written | undefined;
     try {
-      await primary;
-      advanced = true;
-      if (this.durable.length > 1) await Promise.all(this.durable.slice(1).map((s) => s.write(records, checkpoints)));
+      written = await job.primary;
+      if (this.durable.length > 1) await Promise.all(this.durable.slice(1).map((s) => s.write(written!.records(), written!.checkpoints)));
     } catch (e) {
       failure = e;
       // One report per failure, not one per batch sealed on top of the failed one.
-      if (epoch === this.epoch) this.o.onError(e, `audit sink ${advanced ? "mirror" : this.durable[0]?.name} write failed`);
+      if (job.epoch === this.epoch) this.o.onError(e, `audit sink ${written ? "mirror" : this.durable[0]?.name} write failed`);
     }
     const ms = performance.now() - t0;
     this.stats.lastWriteMs = ms;
@@ -210,24 +249,29 @@ export class AuditLog {
     this.stats.writeMsTotal += ms;
     this.o.metrics?.auditWriteLatency.observe(ms / 1000);
     this.o.metrics?.auditQueueDepth.set(this.pending.length);
-    if (advanced) {
-      this.durableHead = records.length ? { seq: records.at(-1)!.seq, hash: records.at(-1)!.hash } : this.durableHead;
-      this.stats.appended += records.length;
-      for (const m of this.mirrors) {
-        try {
-          await m.write(records, checkpoints);
-        } catch (e) {
-          this.o.onError(e, `audit sink ${m.name} write failed`);
+    if (written) {
+      this.durableHead = written.head;
+      const cp = written.checkpoints.at(-1);
+      if (cp && cp.seq > this.lastCheckpoint.seq) this.lastCheckpoint = { seq: cp.seq, at: this.o.clock() };
+      this.stats.appended += batch.length;
+      if (this.mirrors.length) {
+        const records = written.records();
+        for (const m of this.mirrors) {
+          try {
+            await m.write(records, written.checkpoints);
+          } catch (e) {
+            this.o.onError(e, `audit sink ${m.name} write failed`);
+          }
         }
       }
     } else {
-      // Batches sealed on top of this one fail at the store too (appends are contiguous); sealing starts again from what is stored.
-      if (epoch === this.epoch) {
+      // Batches sealed here on top of this one fail at the store too (appends are contiguous); sealing starts again from what is stored.
+      if (job.epoch === this.epoch) {
         this.epoch++;
         this.sealed = { ...this.durableHead };
         this.lastCheckpoint = { seq: Math.min(this.lastCheckpoint.seq, this.durableHead.seq), at: this.lastCheckpoint.at };
       }
-      if (this.o.mode === "best-effort") this.stats.dropped += records.length;
+      if (this.o.mode === "best-effort") this.stats.dropped += batch.length;
     }
     if (failure !== undefined) {
       this.stats.failedWrites++;

@@ -121,3 +121,45 @@ export function outcomeOf(status: number, errorCode: string | undefined): AuditO
   if (status < 400 && errorCode === undefined) return "success";
   return errorCode !== undefined && DENIED.has(errorCode) ? "denied" : "error";
 }
+
+/**
+ * `Store.sealAudit`: entries the store seals into `chain` itself, on top of the record it holds
+ * last, in the same transaction that stores them (so sealing happens on the store's writer, off
+ * the request thread, and a failed write leaves nothing to re-seal).
+ */
+export interface AuditSealBatch {
+  /** The audit key, hex. */
+  key: string;
+  chain: string;
+  entries: readonly AuditEntry[];
+  /** Sign a checkpoint at the new head when it is this many records past the last one... */
+  checkpointEvery: number;
+  /** ...or now, if the head is past the last one. */
+  checkpoint: boolean;
+  /** Epoch ms for a checkpoint's time. */
+  time: number;
+}
+
+/** What `Store.sealAudit` appended: records firstSeq.. with these hashes, linked from prevHash. */
+export interface AuditSealResult {
+  firstSeq: number;
+  prevHash: string;
+  hashes: string[];
+  checkpoints: AuditCheckpoint[];
+}
+
+/** The records an AuditSealResult stands for (for sinks that take whole records). */
+export function sealedRecords(chain: string, entries: readonly AuditEntry[], r: AuditSealResult): AuditRecord[] {
+  return entries.map((e, i) => recordOf(chain, r.firstSeq + i, i === 0 ? r.prevHash : r.hashes[i - 1]!, r.hashes[i]!, e));
+}
+
+/** `e` as record `seq` of `chain` with the given hashes. */
+export function recordOf(chain: string, seq: number, prevHash: string, hash: string, e: AuditEntry): AuditRecord {
+  // Written out field by field: two object spreads cost more than the HMAC on the request path.
+  return {
+    chain, seq, time: e.time, requestId: e.requestId, api: e.api, operation: e.operation, accountId: e.accountId, principalArn: e.principalArn,
+    accessKeyId: e.accessKeyId, region: e.region, sourceIp: e.sourceIp, userAgent: e.userAgent, secretArn: e.secretArn, secretName: e.secretName,
+    versionId: e.versionId, versionStage: e.versionStage, outcome: e.outcome, status: e.status, errorCode: e.errorCode, durationMs: e.durationMs,
+    prevHash, hash,
+  };
+}

@@ -7,7 +7,8 @@ import { SqliteStore } from "../storage/sqlite/sqlite-store.js";
 import { CLI, runProcess, tempDir } from "../testing/harness.js";
 import { AuditLog } from "./audit-log.js";
 import { GENESIS, loadAuditKey } from "./chain.js";
-import type { AuditEntry } from "./records.js";
+import type { AuditEntry, AuditRecord } from "./records.js";
+import { rewriteStoredTrail } from "../testing/audit-tamper.js";
 import { FileSink } from "./sinks/file-sink.js";
 import { StoreSink } from "./sinks/store-sink.js";
 
@@ -31,7 +32,7 @@ async function writeTrail(dir: string, n: number, file?: string, checkpointEvery
   const key = loadAuditKey(join(dir, "audit.key"), true);
   const store = new SqliteStore({ path: join(dir, "keyshift.db"), synchronous: "normal" });
   let log: AuditLog | undefined;
-  const sinks = [new StoreSink(store), ...(file ? [new FileSink({ path: file, maxBytes: 64 * 1024, maxFiles: 100, fsync: false, anchor: (s, h) => log!.anchor(s, h) })] : [])];
+  const sinks = [new StoreSink(store, key), ...(file ? [new FileSink({ path: file, maxBytes: 64 * 1024, maxFiles: 100, fsync: false, anchor: (s, h) => log!.anchor(s, h) })] : [])];
   log = new AuditLog({ key, chain: "local", head: { seq: 0, hash: GENESIS }, mode: "fail-closed", sinks, checkpointEvery, checkpointMs: 3600_000, maxBatch: 5000, maxQueue: 1e6, clock: () => 1_700_000_000_000 + n, onError: (e) => { throw e; } });
   const waits: Promise<void>[] = [];
   for (let i = 1; i <= n; i++) {
@@ -77,6 +78,9 @@ describe("audit trail in the store: tampering is detected at the first altered r
     return dir;
   }
 
+  /** An alteration of the stored records (decoded, changed, written back as well-formed blocks). */
+  const records = (f: (rs: AuditRecord[]) => AuditRecord[]) => (db: Database.Database) => rewriteStoredTrail(db, f);
+
   test("an untouched trail verifies", async () => {
     const r = await verify(pristine);
     assert.equal(r.code, 0, r.stderr);
@@ -85,53 +89,49 @@ describe("audit trail in the store: tampering is detected at the first altered r
   });
 
   test("an edited record is named", async () => {
-    const dir = await tampered((db) => db.prepare(`UPDATE audit_records SET principal_arn = 'arn:aws:iam::111122223333:user/nobody' WHERE seq = 417`).run());
+    const dir = await tampered(records((rs) => rs.map((r) => (r.seq === 417 ? { ...r, principalArn: "arn:aws:iam::111122223333:user/nobody" } : r))));
     const p = firstBad(await verify(dir));
     assert.equal(p.seq, 417);
     assert.match(p.reason, /does not match its hash/);
   });
 
   test("an edit with the hash recomputed without the key is named", async () => {
-    const dir = await tampered((db) => db.prepare(`UPDATE audit_records SET outcome = 'denied', hash = '${"f".repeat(64)}' WHERE seq = 55`).run());
+    const dir = await tampered(records((rs) => rs.map((r) => (r.seq === 55 ? { ...r, outcome: "denied", hash: "f".repeat(64) } : r))));
     assert.equal(firstBad(await verify(dir)).seq, 55);
   });
 
   test("a deleted record is found where the gap is", async () => {
-    const dir = await tampered((db) => db.prepare(`DELETE FROM audit_records WHERE seq = 600`).run());
+    const dir = await tampered(records((rs) => rs.filter((r) => r.seq !== 600)));
     const p = firstBad(await verify(dir));
     assert.equal(p.seq, 601);
     assert.match(p.reason, /deleted/);
   });
 
   test("an inserted record is named", async () => {
-    const dir = await tampered((db) => {
-      // Make room after seq 300 and insert a copy of record 10 rewritten as seq 301.
-      db.prepare(`UPDATE audit_records SET seq = -seq - 1 WHERE seq > 300`).run();
-      db.prepare(`UPDATE audit_records SET seq = -seq WHERE seq < 0`).run();
-      db.prepare(`INSERT INTO audit_records SELECT chain, 301, time, 'forged', api, operation, account_id, principal_arn, access_key_id, region, source_ip, user_agent, secret_arn, secret_name, version_id, version_stage, outcome, status, error_code, duration_ms, prev_hash, hash FROM audit_records WHERE seq = 10`).run();
-    });
+    // Make room after seq 300 and insert a copy of record 10 rewritten as seq 301.
+    const dir = await tampered(records((rs) => [
+      ...rs.filter((r) => r.seq <= 300),
+      { ...rs.find((r) => r.seq === 10)!, seq: 301, requestId: "forged" },
+      ...rs.filter((r) => r.seq > 300).map((r) => ({ ...r, seq: r.seq + 1 })),
+    ]));
     const p = firstBad(await verify(dir));
     assert.equal(p.seq, 301);
   });
 
   test("reordered records are named", async () => {
-    const dir = await tampered((db) => {
-      db.prepare(`UPDATE audit_records SET seq = -1 WHERE seq = 250`).run();
-      db.prepare(`UPDATE audit_records SET seq = 250 WHERE seq = 251`).run();
-      db.prepare(`UPDATE audit_records SET seq = 251 WHERE seq = -1`).run();
-    });
+    const dir = await tampered(records((rs) => rs.map((r) => (r.seq === 250 ? { ...r, seq: 251 } : r.seq === 251 ? { ...r, seq: 250 } : r)).sort((a, b) => a.seq - b.seq)));
     assert.equal(firstBad(await verify(dir)).seq, 250);
   });
 
   test("records removed at the head are found", async () => {
-    const dir = await tampered((db) => db.prepare(`DELETE FROM audit_records WHERE seq <= 3`).run());
+    const dir = await tampered(records((rs) => rs.filter((r) => r.seq > 3)));
     const p = firstBad(await verify(dir));
     assert.equal(p.seq, 4);
     assert.match(p.reason, /earlier records were removed/);
   });
 
   test("a tail cut below a signed checkpoint is found", async () => {
-    const dir = await tampered((db) => db.prepare(`DELETE FROM audit_records WHERE seq > 850`).run());
+    const dir = await tampered(records((rs) => rs.filter((r) => r.seq <= 850)));
     const p = firstBad(await verify(dir));
     assert.equal(p.seq, 851);
     assert.match(p.reason, /tail removed/);

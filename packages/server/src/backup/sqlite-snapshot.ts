@@ -31,6 +31,8 @@ export function snapshotFacts(db: Database.Database): SnapshotFacts {
   const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).pluck().all() as string[]);
   const counts: Record<string, number> = {};
   for (const t of tables) counts[t] = db.prepare(`SELECT COUNT(*) FROM "${t.replace(/"/g, '""')}"`).pluck().get() as number;
+  // Audit records are stored in blocks (storage/sqlite/audit-blocks.ts): count the records, not the rows.
+  if (tables.includes("audit_blocks")) counts.audit_records = db.prepare(`SELECT COALESCE(SUM(last_seq - first_seq + 1), 0) FROM audit_blocks`).pluck().get() as number;
   const keyTables = tables.filter((t) => t === "versions" || t === "access_keys");
   const masterKeyIds = keyTables.length === 0 ? [] : (db
     .prepare(keyTables.map((t) => `SELECT DISTINCT key_id FROM ${t} WHERE key_id IS NOT NULL`).join(" UNION ") + " ORDER BY 1")

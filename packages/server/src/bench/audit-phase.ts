@@ -26,10 +26,14 @@ export interface AuditPhaseResult {
   onP99: number;
   /** Per round, audit off then on. */
   rounds: { off: LoadResult; on: LoadResult }[];
+  /** The audit-on server's group commits (its /metrics): how many, their total time, the calls they recorded. */
+  writes: { count: number; seconds: number; records: number };
 }
 
 function startServer(dataDir: string, config: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [CLI, "server", "--data-dir", dataDir, "--port", "0"], {
+  // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"): node flags for the measured servers.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, CLI, "server", "--data-dir", dataDir, "--port", "0"], {
     env: { ...process.env, KEYSHIFT_LOG_LEVEL: "warn", KEYSHIFT_CONFIG: config },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -81,7 +85,8 @@ export async function auditPhase(o: AuditPhaseOptions): Promise<AuditPhaseResult
   const onDir = await copyDataDir(o.dataDir);
   const quiet = `[rotation]\nschedulerIntervalSeconds = 3600\n`;
   writeFileSync(join(offDir, "bench.toml"), `${quiet}[audit]\nenabled = false\n`);
-  writeFileSync(join(onDir, "bench.toml"), `${quiet}[audit]\nenabled = true\nmode = "fail-closed"\nstore = true\n`);
+  // BENCH_AUDIT_ON_CONFIG: TOML replacing the audit-on server's [audit] section (experiments: the phase is about the defaults).
+  writeFileSync(join(onDir, "bench.toml"), `${quiet}${process.env.BENCH_AUDIT_ON_CONFIG ?? `[audit]\nenabled = true\nmode = "fail-closed"\nstore = true\n`}`);
   const off = await startServer(offDir, join(offDir, "bench.toml"));
   const on = await startServer(onDir, join(onDir, "bench.toml"));
   try {
@@ -108,12 +113,18 @@ export async function auditPhase(o: AuditPhaseOptions): Promise<AuditPhaseResult
       if (a.non2xx || a.errors || b.non2xx || b.errors) throw new Error(`audit phase: failed requests (off ${a.non2xx}/${a.errors}, on ${b.non2xx}/${b.errors})`);
       rounds.push({ off: a, on: b });
     }
+    // The on-server's audit writes: batches and their latency (send to durable), from its /metrics.
+    const m = await (await fetch(`http://127.0.0.1:${on.port}/metrics`)).text();
+    const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(m)?.[1] ?? NaN);
+    const calls = [...m.matchAll(/^keyshift_requests_total\{[^}]*\} (\S+)$/gm)].reduce((n, x) => n + Number(x[1]), 0);
+    const writes = { count: metric("keyshift_audit_write_duration_seconds_count"), seconds: metric("keyshift_audit_write_duration_seconds_sum"), records: calls };
     return {
       offRps: avg(rounds.map((r) => r.off.rps)),
       onRps: avg(rounds.map((r) => r.on.rps)),
       offP99: avg(rounds.map((r) => r.off.p99)),
       onP99: avg(rounds.map((r) => r.on.p99)),
       rounds,
+      writes,
     };
   } finally {
     await stop(off.child);
@@ -130,6 +141,7 @@ export function auditPhaseLines(r: AuditPhaseResult, connections = 50): string[]
     `GetSecretValue with the audit trail on (fail-closed, store sink, fsync per group commit) vs off, ${connections} connections, alternating rounds`,
     `  audit off  ${r.offRps.toFixed(0).padStart(7)} req/s   p99 ${r.offP99.toFixed(3)} ms`,
     `  audit on   ${r.onRps.toFixed(0).padStart(7)} req/s   p99 ${r.onP99.toFixed(3)} ms`,
+    `  group commits: ${r.writes.count} for ${r.writes.records} records (${(r.writes.records / r.writes.count).toFixed(1)} per commit), ${((r.writes.seconds / r.writes.count) * 1000).toFixed(2)} ms each on average`,
     `  ratio      ${(ratio * 100).toFixed(1)}%   target >= 85%   ${ratio >= 0.85 ? "PASS" : "MISS"}   (rounds: ${r.rounds.map((x) => ((x.on.rps / x.off.rps) * 100).toFixed(1) + "%").join(", ")})`,
   ];
 }

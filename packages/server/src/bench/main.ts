@@ -148,7 +148,7 @@ async function main(): Promise<void> {
   if (process.env.BENCH_SKIP_CLIENTS !== "1" && (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === "clients")) await clientPhases(ks.port);
 
   if (process.env.BENCH_SKIP_AUDIT !== "1" && (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === "audit")) {
-    const a = await auditPhase({ dataDir, prefix: "bench/app-", count: SECRETS, credentials: creds, seconds: SECONDS, rounds: ROUNDS });
+    const a = await auditPhase({ dataDir, prefix: "bench/app-", count: SECRETS, credentials: creds, seconds: SECONDS, rounds: ROUNDS, ...(process.env.BENCH_AUDIT_CONNECTIONS ? { connections: Number(process.env.BENCH_AUDIT_CONNECTIONS) } : {}) });
     console.log("\n" + auditPhaseLines(a).join("\n"));
   }
 

@@ -128,7 +128,7 @@ describe("audit trail end to end (fail-closed, store + file + HTTP sinks)", () =
   test("no secret value appears in any audit record, the file sink or the HTTP sink", async () => {
     await srv.app.audit!.log.flush();
     const db = new Database(join(srv.dataDir, "keyshift.db"), { readonly: true });
-    const rows = JSON.stringify(db.prepare(`SELECT * FROM audit_all`).all()) + JSON.stringify(db.prepare(`SELECT * FROM audit_checkpoints`).all());
+    const rows = JSON.stringify(db.prepare(`SELECT * FROM audit_blocks`).all()) + JSON.stringify(db.prepare(`SELECT * FROM audit_checkpoints`).all());
     db.close();
     await until(() => sink.bodies.join("").includes("GET /v1/changes"));
     for (const where of [rows, readFileSync(file, "utf8"), sink.bodies.join("\n")]) {
@@ -210,7 +210,7 @@ describe("audit trail end to end (fail-closed, store + file + HTTP sinks)", () =
 });
 
 describe("audit modes when the store sink fails", () => {
-  const FAIL = `CREATE TRIGGER audit_down BEFORE INSERT ON audit_recent BEGIN SELECT RAISE(ABORT, 'audit disk full'); END`;
+  const FAIL = `CREATE TRIGGER audit_down BEFORE INSERT ON audit_blocks BEGIN SELECT RAISE(ABORT, 'audit disk full'); END`;
   const sql = (dataDir: string, s: string) => {
     const db = new Database(join(dataDir, "keyshift.db"));
     db.exec(s);

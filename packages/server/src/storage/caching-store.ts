@@ -59,6 +59,7 @@ export class CachingStore implements Store {
     this.kind = inner.kind;
     this.stamp = o.externalStamp?.();
     this.appendAudit = inner.appendAudit?.bind(inner);
+    this.sealAudit = inner.sealAudit?.bind(inner);
     this.auditChains = inner.auditChains?.bind(inner);
     this.listAuditChain = inner.listAuditChain?.bind(inner);
     this.listAuditCheckpoints = inner.listAuditCheckpoints?.bind(inner);
@@ -82,6 +83,7 @@ export class CachingStore implements Store {
 
   // The audit trail is not cached: the backend's own methods, when it has them.
   readonly appendAudit: Store["appendAudit"];
+  readonly sealAudit: Store["sealAudit"];
   readonly auditChains: Store["auditChains"];
   readonly listAuditChain: Store["listAuditChain"];
   readonly listAuditCheckpoints: Store["listAuditCheckpoints"];

@@ -2,7 +2,7 @@ import type { Sealed } from "../crypto/envelope.js";
 import type { AccessKeyRecord, AccountRecord, SecretRecord, UserPolicyRecord, UserRecord, VersionMeta, VersionRecord, ValueKind } from "../secrets/records.js";
 import type { RotationRecord, RotationStatus, RotatorRegistration } from "../rotation/records.js";
 import type { ConsumerRecord } from "../changes/consumers.js";
-import type { AuditBatch, AuditChainInfo, AuditCheckpoint, AuditQuery, AuditRecord, AuditSummaryQuery, AuditSummaryRow } from "../audit/records.js";
+import type { AuditBatch, AuditSealBatch, AuditSealResult, AuditChainInfo, AuditCheckpoint, AuditQuery, AuditRecord, AuditSummaryQuery, AuditSummaryRow } from "../audit/records.js";
 
 /**
  * One row-level change. A write is a list of changes applied atomically by `Store.commit`;
@@ -167,6 +167,12 @@ export interface Store {
    * its prevHash, or an anchor checkpoint there), so a batch sealed on a failed one never lands.
    */
   appendAudit?(batch: AuditBatch): Promise<void>;
+  /**
+   * Optional, faster than appendAudit: seals entries onto the chain's stored head itself (hashes,
+   * checkpoint when due) and stores them in one durable transaction, so the request thread does
+   * no hashing and a failed write leaves nothing to re-seal. Same records as appendAudit would store.
+   */
+  sealAudit?(batch: AuditSealBatch): Promise<AuditSealResult>;
   /** Every chain with its first and last seq and last hash (a chain whose records retention removed is described by its anchor checkpoint). */
   auditChains?(): Promise<AuditChainInfo[]>;
   /** Records of one chain with seq > afterSeq, ascending, at most `limit` (verification). */

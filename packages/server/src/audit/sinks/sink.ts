@@ -1,4 +1,4 @@
-import type { AuditCheckpoint, AuditRecord } from "../records.js";
+import type { AuditCheckpoint, AuditRecord, AuditSealBatch, AuditSealResult } from "../records.js";
 
 /**
  * Where audit records go. A sink gets each batch once, in chain order. `durable` sinks are
@@ -10,5 +10,10 @@ export interface AuditSink {
   readonly durable: boolean;
   /** Persists the batch (records and/or checkpoints); rejects if it could not. */
   write(records: readonly AuditRecord[], checkpoints: readonly AuditCheckpoint[]): Promise<void> | void;
+  /**
+   * Optional, used when this sink is the first durable one (the chain's authority): seals the
+   * entries onto the chain it holds and persists them, off the request thread (Store.sealAudit).
+   */
+  writeEntries?(batch: Omit<AuditSealBatch, "key">): Promise<AuditSealResult>;
   close(): Promise<void>;
 }

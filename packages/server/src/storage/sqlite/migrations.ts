@@ -110,46 +110,27 @@ export const sqliteMigrations: readonly string[] = [
   );
   CREATE INDEX access_keys_user ON access_keys(account_id, user_name);
   `,
-  // 5: the audit trail (audit/): immutable records of hash chains, their signed checkpoints; indexes for queries and access tracking.
+  // 5: the audit trail (audit/, storage/sqlite/audit-blocks.ts): records in blocks (one per group commit), a coarse key index, signed checkpoints.
   `
-  CREATE TABLE audit_records (
+  CREATE TABLE audit_blocks (
+    id INTEGER PRIMARY KEY,
     chain TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    time INTEGER NOT NULL,
-    request_id TEXT NOT NULL,
-    api TEXT NOT NULL,
-    operation TEXT NOT NULL,
-    account_id TEXT,
-    principal_arn TEXT,
-    access_key_id TEXT,
-    region TEXT,
-    source_ip TEXT NOT NULL,
-    user_agent TEXT NOT NULL,
-    secret_arn TEXT,
-    secret_name TEXT,
-    version_id TEXT,
-    version_stage TEXT,
-    outcome TEXT NOT NULL,
-    status INTEGER NOT NULL,
-    error_code TEXT,
-    duration_ms REAL NOT NULL,
-    prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL,
-    PRIMARY KEY (chain, seq)
+    first_seq INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL,
+    min_time INTEGER NOT NULL,
+    max_time INTEGER NOT NULL,
+    last_hash TEXT NOT NULL,
+    records TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX audit_blocks_seq ON audit_blocks(chain, first_seq);
+  CREATE INDEX audit_blocks_time ON audit_blocks(max_time);
+  -- (key, chain, group): a block of that chain whose first_seq is in [group * 4096, group * 4096 + 4095] holds a record with the key.
+  CREATE TABLE audit_keys (
+    key TEXT NOT NULL,
+    chain TEXT NOT NULL,
+    grp INTEGER NOT NULL,
+    PRIMARY KEY (key, chain, grp)
   ) WITHOUT ROWID;
-  CREATE INDEX audit_by_secret ON audit_records(secret_arn, time) WHERE secret_arn IS NOT NULL;
-  CREATE INDEX audit_by_principal ON audit_records(principal_arn, time) WHERE principal_arn IS NOT NULL;
-  CREATE INDEX audit_by_account ON audit_records(account_id, time);
-  -- Appends land here, without secondary indexes (each would dirty a random page per record on the
-  -- request path); the store moves them into audit_records about once a second, in bulk.
-  CREATE TABLE audit_recent (
-    chain TEXT NOT NULL, seq INTEGER NOT NULL, time INTEGER NOT NULL, request_id TEXT NOT NULL, api TEXT NOT NULL, operation TEXT NOT NULL,
-    account_id TEXT, principal_arn TEXT, access_key_id TEXT, region TEXT, source_ip TEXT NOT NULL, user_agent TEXT NOT NULL,
-    secret_arn TEXT, secret_name TEXT, version_id TEXT, version_stage TEXT, outcome TEXT NOT NULL, status INTEGER NOT NULL,
-    error_code TEXT, duration_ms REAL NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
-    PRIMARY KEY (chain, seq)
-  ) WITHOUT ROWID;
-  CREATE VIEW audit_all AS SELECT * FROM audit_records UNION ALL SELECT * FROM audit_recent;
   CREATE TABLE audit_checkpoints (
     chain TEXT NOT NULL,
     seq INTEGER NOT NULL,

@@ -1,6 +1,5 @@
 import type { AccessKeyRecord, SecretRecord, VersionRecord, ValueKind } from "../../secrets/records.js";
 import type { RotationRecord } from "../../rotation/records.js";
-import type { AuditOutcome, AuditRecord } from "../../audit/records.js";
 
 /* Row shapes of the SQLite schema and their mapping to records, shared by the reader and the writer. */
 
@@ -106,52 +105,4 @@ export function toAccessKey(r: AccessKeyRow): AccessKeyRecord {
   };
   if (r.last_used_at !== null) k.lastUsedAt = r.last_used_at;
   return k;
-}
-
-/* The audit trail (migration 5). */
-
-export interface AuditRow {
-  chain: string;
-  seq: number;
-  time: number;
-  request_id: string;
-  api: string;
-  operation: string;
-  account_id: string | null;
-  principal_arn: string | null;
-  access_key_id: string | null;
-  region: string | null;
-  source_ip: string;
-  user_agent: string;
-  secret_arn: string | null;
-  secret_name: string | null;
-  version_id: string | null;
-  version_stage: string | null;
-  outcome: string;
-  status: number;
-  error_code: string | null;
-  duration_ms: number;
-  prev_hash: string;
-  hash: string;
-}
-
-export function auditParams(r: AuditRecord): AuditRow {
-  return {
-    chain: r.chain, seq: r.seq, time: r.time, request_id: r.requestId, api: r.api, operation: r.operation,
-    account_id: r.accountId ?? null, principal_arn: r.principalArn ?? null, access_key_id: r.accessKeyId ?? null, region: r.region ?? null,
-    source_ip: r.sourceIp, user_agent: r.userAgent, secret_arn: r.secretArn ?? null, secret_name: r.secretName ?? null,
-    version_id: r.versionId ?? null, version_stage: r.versionStage ?? null, outcome: r.outcome, status: r.status,
-    error_code: r.errorCode ?? null, duration_ms: r.durationMs, prev_hash: r.prevHash, hash: r.hash,
-  };
-}
-
-export function toAuditRecord(r: AuditRow): AuditRecord {
-  const opt = <K extends string>(k: K, v: string | null) => (v === null ? {} : ({ [k]: v } as Record<K, string>));
-  return {
-    chain: r.chain, seq: r.seq, time: r.time, requestId: r.request_id, api: r.api, operation: r.operation,
-    ...opt("accountId", r.account_id), ...opt("principalArn", r.principal_arn), ...opt("accessKeyId", r.access_key_id), ...opt("region", r.region),
-    sourceIp: r.source_ip, userAgent: r.user_agent,
-    ...opt("secretArn", r.secret_arn), ...opt("secretName", r.secret_name), ...opt("versionId", r.version_id), ...opt("versionStage", r.version_stage),
-    outcome: r.outcome as AuditOutcome, status: r.status, ...opt("errorCode", r.error_code), durationMs: r.duration_ms, prevHash: r.prev_hash, hash: r.hash,
-  };
 }

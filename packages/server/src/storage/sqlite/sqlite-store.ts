@@ -7,9 +7,11 @@ import type { ConsumerRecord } from "../../changes/consumers.js";
 import type { AccessKeyRecord, AccountRecord, SecretRecord, UserPolicyRecord, UserRecord, VersionMeta, VersionRecord } from "../../secrets/records.js";
 import type { AccessBatch, Change, RotationQuery, SecretPageQuery, Store, WrappedKeyRef } from "../store.js";
 import { migrate, openConnection, type ConnectionOptions } from "./connection.js";
-import { SORT_COLUMN, STAGE_SEP, VERSION_COLUMNS, toAccessKey, toAuditRecord, toSecret, toVersion, type AccessKeyRow, type AuditRow, type SecretRow, type VersionRow } from "./rows.js";
-import type { AuditBatch, AuditChainInfo, AuditCheckpoint, AuditQuery, AuditRecord, AuditSummaryQuery, AuditSummaryRow } from "../../audit/records.js";
-import { SqliteWriter, resultError, type WriteOp, type WriteResult } from "./writer.js";
+import { SORT_COLUMN, STAGE_SEP, VERSION_COLUMNS, toAccessKey, toSecret, toVersion, type AccessKeyRow, type SecretRow, type VersionRow } from "./rows.js";
+import { encodeBlocks, encodeEntries, groupOf, recordKeys } from "./audit-blocks.js";
+import { SqliteAuditReader } from "./audit-reader.js";
+import type { AuditBatch, AuditSealBatch, AuditSealResult, AuditChainInfo, AuditCheckpoint, AuditQuery, AuditRecord, AuditSummaryQuery, AuditSummaryRow } from "../../audit/records.js";
+import { SqliteWriter, resultError, type AuditKeyRow, type WriteOp, type WriteResult, type WriteValue } from "./writer.js";
 
 export interface SqliteStoreOptions extends ConnectionOptions {
   /**
@@ -22,7 +24,7 @@ export interface SqliteStoreOptions extends ConnectionOptions {
 
 /** Where writes go: applied on this thread, or sent to the writer thread. */
 interface WriteChannel {
-  write(w: WriteOp): Promise<boolean | undefined>;
+  write(w: WriteOp): Promise<WriteValue>;
   /** PRAGMA data_version of the writing connection: moves only when another process commits. */
   stamp(): number;
   close(): Promise<void>;
@@ -35,7 +37,7 @@ class InlineChannel implements WriteChannel {
     this.writer = new SqliteWriter(db);
     this.version = db.prepare("PRAGMA data_version").pluck();
   }
-  async write(w: WriteOp): Promise<boolean | undefined> {
+  async write(w: WriteOp): Promise<WriteValue> {
     const r = this.writer.run([w])[0]!;
     if (!r.ok) throw resultError(r);
     return r.value;
@@ -48,7 +50,7 @@ class InlineChannel implements WriteChannel {
 
 class ThreadChannel implements WriteChannel {
   private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (v: boolean | undefined) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (v: WriteValue) => void; reject: (e: Error) => void }>();
   private readonly stampView: Int32Array;
   private next = 1;
   private failed: Error | undefined;
@@ -79,7 +81,7 @@ class ThreadChannel implements WriteChannel {
     this.pending.clear();
   }
 
-  write(w: WriteOp): Promise<boolean | undefined> {
+  write(w: WriteOp): Promise<WriteValue> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.next++;
     return new Promise((resolve, reject) => {
@@ -130,6 +132,7 @@ export class SqliteStore implements Store {
   constructor(opts: SqliteStoreOptions) {
     this.db = openConnection(opts);
     migrate(this.db);
+    this.audit = new SqliteAuditReader(this.db);
     this.writes = opts.writer === "thread" ? new ThreadChannel(opts) : new InlineChannel(this.db);
     const p = (sql: string) => this.db.prepare(sql);
     this.stmt = {
@@ -391,85 +394,62 @@ export class SqliteStore implements Store {
     return (this.stmt.listConsumers!.all(accountId) as { doc: string }[]).map((r) => JSON.parse(r.doc) as ConsumerRecord);
   }
 
-  // The audit trail (store.ts): writes go through the writer like every other write, so a batch
-  // of records shares the transaction and the fsync of whatever else is being committed.
+  // The audit trail (store.ts, audit-blocks.ts): a batch goes to the writer as one block per chain,
+  // encoded here, with the key-index rows not known to be written yet; it shares the transaction
+  // and the fsync of whatever else is being committed.
   async appendAudit(batch: AuditBatch): Promise<void> {
     if (batch.records.length === 0 && batch.checkpoints.length === 0) return;
-    await this.writes.write({ op: "appendAudit", batch });
-    if (batch.records.length) this.auditUnsettled = true;
-    this.settleTimer ??= setTimeout(() => void this.settleAudit(), 1000).unref();
-  }
-
-  /** Moves recent audit records into the indexed table in bulk, 250 per transaction (see migration 5). */
-  private async settleAudit(): Promise<void> {
-    this.settleTimer = undefined;
-    if (!this.auditUnsettled) return;
-    this.auditUnsettled = false;
-    try {
-      while (await this.writes.write({ op: "settleAudit", limit: 250 }));
-    } catch {
-      this.auditUnsettled = true;
+    const blocks = encodeBlocks(batch.records);
+    const keys: AuditKeyRow[] = [];
+    const seen = new Set<string>();
+    let i = 0;
+    for (const b of blocks) {
+      const grp = groupOf(b.firstSeq);
+      seen.clear();
+      for (const end = i + (b.lastSeq - b.firstSeq + 1); i < end; i++) recordKeys(batch.records[i]!, seen);
+      for (const key of seen) {
+        const memo = `${grp}\u0000${b.chain}\u0000${key}`;
+        if (!this.auditKeysWritten.has(memo)) keys.push({ key, chain: b.chain, grp });
+      }
     }
+    await this.writes.write({ op: "appendAudit", blocks, keys, checkpoints: batch.checkpoints });
+    if (this.auditKeysWritten.size > 100_000) this.auditKeysWritten.clear();
+    for (const k of keys) this.auditKeysWritten.add(`${k.grp}\u0000${k.chain}\u0000${k.key}`);
   }
 
-  private auditUnsettled = false;
-  private settleTimer: NodeJS.Timeout | undefined;
+  async sealAudit(batch: AuditSealBatch): Promise<AuditSealResult> {
+    const { key, chain, checkpointEvery, checkpoint, time } = batch;
+    return (await this.writes.write({ op: "sealAudit", key, chain, entries: encodeEntries(batch.entries), checkpointEvery, checkpoint, time })) as AuditSealResult;
+  }
+
+  /** Key-index rows this store has committed (so that they are sent once, not with every batch). */
+  private readonly auditKeysWritten = new Set<string>();
+  private readonly audit: SqliteAuditReader;
 
   async auditChains(): Promise<AuditChainInfo[]> {
-    const out: AuditChainInfo[] = [];
-    const chains = this.auditStmt(`SELECT chain FROM audit_all UNION SELECT chain FROM audit_checkpoints ORDER BY chain`).pluck().all() as string[];
-    for (const chain of chains) {
-      const r = this.auditStmt(`SELECT MIN(seq) AS first, MAX(seq) AS last FROM audit_all WHERE chain=?`).get(chain) as { first: number | null; last: number | null };
-      if (r.last !== null) {
-        const hash = this.auditStmt(`SELECT hash FROM audit_all WHERE chain=? AND seq=?`).pluck().get(chain, r.last) as string;
-        out.push({ chain, firstSeq: r.first!, lastSeq: r.last, lastHash: hash });
-        continue;
-      }
-      const a = this.auditStmt(`SELECT seq, hash FROM audit_checkpoints WHERE chain=? AND kind='anchor' ORDER BY seq DESC LIMIT 1`).get(chain) as { seq: number; hash: string } | undefined;
-      if (a) out.push({ chain, firstSeq: a.seq + 1, lastSeq: a.seq, lastHash: a.hash });
-    }
-    return out;
+    return this.audit.chains();
   }
 
   async listAuditChain(chain: string, afterSeq: number, limit: number): Promise<AuditRecord[]> {
-    return (this.auditStmt(`SELECT * FROM audit_all WHERE chain=? AND seq>? ORDER BY seq LIMIT ?`).all(chain, afterSeq, limit) as AuditRow[]).map(toAuditRecord);
+    return this.audit.listChain(chain, afterSeq, limit);
   }
 
   async listAuditCheckpoints(chain: string): Promise<AuditCheckpoint[]> {
-    const rows = this.auditStmt(`SELECT * FROM audit_checkpoints WHERE chain=? ORDER BY seq, kind`).all(chain) as AuditCheckpoint[];
-    return rows.map((c) => ({ kind: c.kind, chain: c.chain, seq: c.seq, hash: c.hash, time: c.time, sig: c.sig }));
+    return this.audit.checkpoints(chain);
   }
 
   async queryAudit(q: AuditQuery): Promise<AuditRecord[]> {
-    const { where, args } = auditFilters(q);
-    if (q.before) {
-      where.push(`(time < ? OR (time = ? AND (chain < ? OR (chain = ? AND seq < ?))))`);
-      args.push(q.before.time, q.before.time, q.before.chain, q.before.chain, q.before.seq);
-    }
-    const sql = `SELECT * FROM audit_all${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY time DESC, chain DESC, seq DESC LIMIT ?`;
-    return (this.auditStmt(sql).all(...args, q.limit) as AuditRow[]).map(toAuditRecord);
+    return this.audit.query(q);
   }
 
   async summarizeAudit(q: AuditSummaryQuery): Promise<AuditSummaryRow[]> {
-    const { where, args } = auditFilters({ ...q, outcome: "success" });
-    const col = q.groupBy === "principal" ? "principal_arn" : "secret_arn";
-    where.push(`${col} IS NOT NULL`);
-    const sql = `SELECT ${col} AS key, MAX(secret_name) AS name, MAX(time) AS last, COUNT(*) AS count FROM audit_all WHERE ${where.join(" AND ")} GROUP BY ${col} ORDER BY last DESC LIMIT ?`;
-    const rows = this.auditStmt(sql).all(...args, q.limit) as { key: string; name: string | null; last: number; count: number }[];
-    return rows.map((r) => ({ key: r.key, ...(q.groupBy === "secret" && r.name !== null ? { name: r.name } : {}), last: r.last, count: r.count }));
+    return this.audit.summarize(q);
   }
 
   async pruneAudit(anchor: AuditCheckpoint): Promise<number> {
-    const n = this.auditStmt(`SELECT COUNT(*) FROM audit_all WHERE chain=? AND seq<=?`).pluck().get(anchor.chain, anchor.seq) as number;
+    const n = this.audit.countThrough(anchor.chain, anchor.seq);
     await this.writes.write({ op: "pruneAudit", anchor });
     return n;
-  }
-
-  private readonly auditStmts = new Map<string, Database.Statement>();
-  private auditStmt(sql: string): Database.Statement {
-    let st = this.auditStmts.get(sql);
-    if (!st) this.auditStmts.set(sql, (st = this.db.prepare(sql)));
-    return st;
   }
 
   /** Changes whenever another process commits to the file (never for this store's own writes). */
@@ -479,41 +459,8 @@ export class SqliteStore implements Store {
 
 
   async close(): Promise<void> {
-    if (this.settleTimer) clearTimeout(this.settleTimer);
-    this.settleTimer = undefined;
-    await this.settleAudit();
     await this.writes.close();
     if (this.db.open) this.db.close();
   }
 
-}
-
-/** WHERE terms of an audit query (every given filter must hold). */
-function auditFilters(q: Partial<AuditQuery>): { where: string[]; args: (string | number)[] } {
-  const where: string[] = [];
-  const args: (string | number)[] = [];
-  const eq = (col: string, v: string | undefined) => {
-    if (v === undefined) return;
-    where.push(`${col} = ?`);
-    args.push(v);
-  };
-  // Unary + keeps the planner off the account and chain keys when a sharper index (secret, principal, time) applies.
-  eq(q.secretArn || q.principalArn ? "+account_id" : "account_id", q.accountId);
-  eq("+chain", q.chain);
-  eq("secret_arn", q.secretArn);
-  eq("principal_arn", q.principalArn);
-  eq("outcome", q.outcome);
-  if (q.operations?.length) {
-    where.push(`operation IN (${q.operations.map(() => "?").join(", ")})`);
-    args.push(...q.operations);
-  }
-  if (q.since !== undefined) {
-    where.push(`time >= ?`);
-    args.push(q.since);
-  }
-  if (q.until !== undefined) {
-    where.push(`time <= ?`);
-    args.push(q.until);
-  }
-  return { where, args };
 }

@@ -4,8 +4,9 @@ import type { RotatorRegistration } from "../../rotation/records.js";
 import type { AccessKeyRecord, AccountRecord, UserPolicyRecord, UserRecord } from "../../secrets/records.js";
 import type { ConsumerRecord } from "../../changes/consumers.js";
 import { StoreConflict, type AccessBatch, type Change, type WrappedKeyRef } from "../store.js";
-import type { AuditBatch, AuditCheckpoint } from "../../audit/records.js";
-import { auditParams, rotationParams, secretParams } from "./rows.js";
+import type { AuditCheckpoint, AuditSealResult } from "../../audit/records.js";
+import { rotationParams, secretParams } from "./rows.js";
+import { EMPTY_HEAD, decodeBlock, encodeBlock, groupOf, recordKeys, sealEntries, type AuditBlock, type ChainHead } from "./audit-blocks.js";
 
 /** Every write the store makes, as data (so that it can be sent to the writer thread). */
 export type WriteOp =
@@ -25,12 +26,21 @@ export type WriteOp =
   | { op: "deleteUser"; accountId: string; userName: string }
   | { op: "putUserPolicy"; policy: UserPolicyRecord }
   | { op: "deleteUserPolicy"; accountId: string; userName: string; policyName: string }
-  | { op: "appendAudit"; batch: AuditBatch }
+  | { op: "appendAudit"; blocks: readonly AuditBlock[]; keys: readonly AuditKeyRow[]; checkpoints: readonly AuditCheckpoint[] }
   | { op: "pruneAudit"; anchor: AuditCheckpoint }
-  | { op: "settleAudit"; limit: number };
+  | { op: "sealAudit"; key: string; chain: string; entries: string; checkpointEvery: number; checkpoint: boolean; time: number };
+
+/** A row of the audit key index (audit-blocks.ts). */
+export interface AuditKeyRow {
+  key: string;
+  chain: string;
+  grp: number;
+}
 
 /** A write's outcome; errors travel as data and are rebuilt (StoreConflict) on the other side. */
-export type WriteResult = { ok: true; value?: boolean } | { ok: false; conflict?: StoreConflict["kind"]; message: string; code?: string };
+/** What a write answers: whether it changed something, or what it sealed (sealAudit). */
+export type WriteValue = boolean | AuditSealResult | undefined;
+export type WriteResult = { ok: true; value?: WriteValue } | { ok: false; conflict?: StoreConflict["kind"]; message: string; code?: string };
 
 /**
  * Applies writes on one connection. `run` takes a batch and applies it in ONE transaction with a
@@ -43,7 +53,7 @@ export class SqliteWriter {
   constructor(private readonly db: Database.Database) {
     // The audit trail writes a steady stream; checkpointing every 1000 pages (the default) stalls the
     // commits queued behind each checkpoint. 10000 pages (~40 MiB of WAL) makes the stalls rarer and
-    // lets rewritten pages (audit_recent) coalesce before they are copied.
+    // lets rewritten pages (the tail pages of audit_blocks and its indexes) coalesce before they are copied.
     db.pragma("wal_autocheckpoint = 10000");
     const p = (sql: string) => db.prepare(sql);
     this.s = {
@@ -80,31 +90,47 @@ export class SqliteWriter {
       putUserPolicy: p(`INSERT INTO user_policies (account_id, user_name, policy_name, document, updated_at) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (account_id, user_name, policy_name) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`),
       deleteUserPolicy: p(`DELETE FROM user_policies WHERE account_id=? AND user_name=? AND policy_name=?`),
-      insertAudit: p(`INSERT INTO audit_recent (chain, seq, time, request_id, api, operation, account_id, principal_arn, access_key_id, region, source_ip, user_agent,
-        secret_arn, secret_name, version_id, version_stage, outcome, status, error_code, duration_ms, prev_hash, hash)
-        VALUES (@chain, @seq, @time, @request_id, @api, @operation, @account_id, @principal_arn, @access_key_id, @region, @source_ip, @user_agent,
-        @secret_arn, @secret_name, @version_id, @version_stage, @outcome, @status, @error_code, @duration_ms, @prev_hash, @hash)`),
+      insertAuditBlock: p(`INSERT INTO audit_blocks (chain, first_seq, last_seq, min_time, max_time, last_hash, records) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      insertAuditKey: p(`INSERT OR IGNORE INTO audit_keys (key, chain, grp) VALUES (?, ?, ?)`),
       insertAuditCheckpoint: p(`INSERT OR REPLACE INTO audit_checkpoints (chain, seq, kind, hash, time, sig) VALUES (?, ?, ?, ?, ?, ?)`),
-      auditSeqSettled: p(`SELECT 1 FROM audit_records WHERE chain=? AND seq=?`),
-      auditHashAt: p(`SELECT hash FROM audit_all WHERE chain=? AND seq=?`),
+      auditLastBlock: p(`SELECT last_seq, last_hash FROM audit_blocks WHERE chain=? ORDER BY first_seq DESC LIMIT 1`),
+      auditLastAnchor: p(`SELECT seq, hash FROM audit_checkpoints WHERE chain=? AND kind='anchor' ORDER BY seq DESC LIMIT 1`),
+      auditLastCheckpoint: p(`SELECT MAX(seq) FROM audit_checkpoints WHERE chain=?`),
       auditAnchorAt: p(`SELECT hash FROM audit_checkpoints WHERE chain=? AND seq=? AND kind='anchor'`),
-      settleAudit: p(`INSERT INTO audit_records SELECT * FROM audit_recent ORDER BY chain, seq LIMIT ?`),
-      clearAuditRecent: p(`DELETE FROM audit_recent WHERE (chain, seq) IN (SELECT chain, seq FROM audit_recent ORDER BY chain, seq LIMIT ?)`),
-      auditRecentLeft: p(`SELECT 1 FROM audit_recent LIMIT 1`),
-      pruneAuditRecords: p(`DELETE FROM audit_records WHERE chain=? AND seq<=?`),
-      pruneAuditRecent: p(`DELETE FROM audit_recent WHERE chain=? AND seq<=?`),
+      auditBlockAround: p(`SELECT id, records FROM audit_blocks WHERE chain=? AND first_seq<=? AND last_seq>?`),
+      rewriteAuditBlock: p(`UPDATE audit_blocks SET first_seq=?, last_seq=?, min_time=?, max_time=?, last_hash=?, records=? WHERE id=?`),
+      pruneAuditBlocks: p(`DELETE FROM audit_blocks WHERE chain=? AND last_seq<=?`),
+      pruneAuditKeys: p(`DELETE FROM audit_keys WHERE chain=? AND grp<?`),
       pruneAuditCheckpoints: p(`DELETE FROM audit_checkpoints WHERE chain=? AND seq<?`),
       putConsumer: p(`INSERT INTO consumers (account_id, consumer_id, last_seen, doc) VALUES (?, ?, ?, ?) ON CONFLICT (account_id, consumer_id) DO UPDATE SET last_seen = excluded.last_seen, doc = excluded.doc`),
     };
   }
 
+  /** Key-index rows committed by this writer (audit-blocks.ts): written once per group, not with every batch. */
+  private readonly keysWritten = new Set<string>();
+  /** What to remember once the transaction commits (nothing of a rolled-back write). */
+  private readonly uncommitted: (() => void)[] = [];
+
+  /** Where `chain` stands in the database: its last record (or latest anchor, or nothing) and last checkpoint. */
+  private auditHead(chain: string): ChainHead {
+    const s = this.s;
+    const last = s.auditLastBlock!.get(chain) as { last_seq: number; last_hash: string } | undefined;
+    const anchor = last ? undefined : (s.auditLastAnchor!.get(chain) as { seq: number; hash: string } | undefined);
+    const checkpointSeq = (s.auditLastCheckpoint!.pluck().get(chain) as number | null) ?? 0;
+    if (last) return { seq: last.last_seq, hash: last.last_hash, checkpointSeq };
+    if (anchor) return { seq: anchor.seq, hash: anchor.hash, checkpointSeq };
+    return { ...EMPTY_HEAD, checkpointSeq };
+  }
+
   /** Applies the batch in one transaction; returns one result per write, in order. */
   run(batch: readonly WriteOp[]): WriteResult[] {
     const results: WriteResult[] = [];
+    this.uncommitted.length = 0;
     this.db.exec("BEGIN IMMEDIATE");
     try {
       for (const w of batch) {
         this.db.exec("SAVEPOINT w");
+        const mark = this.uncommitted.length;
         try {
           const value = this.apply(w);
           this.db.exec("RELEASE w");
@@ -112,19 +138,23 @@ export class SqliteWriter {
         } catch (e) {
           this.db.exec("ROLLBACK TO w");
           this.db.exec("RELEASE w");
+          this.uncommitted.length = mark;
           results.push(toResult(e));
         }
       }
       this.db.exec("COMMIT");
     } catch (e) {
       if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      this.uncommitted.length = 0;
       const failed = toResult(e);
       return batch.map(() => failed);
     }
+    for (const f of this.uncommitted) f();
+    this.uncommitted.length = 0;
     return results;
   }
 
-  private apply(w: WriteOp): boolean | undefined {
+  private apply(w: WriteOp): WriteValue {
     const s = this.s;
     switch (w.op) {
       case "commit":
@@ -176,33 +206,60 @@ export class SqliteWriter {
       case "deleteUserPolicy":
         return s.deleteUserPolicy!.run(w.accountId, w.userName, w.policyName).changes > 0;
       case "appendAudit": {
-        const rs = w.batch.records;
-        // audit_recent's key catches a seq written twice among recent records; settled ones are checked here.
-        if (rs.length && (s.auditSeqSettled!.get(rs[0]!.chain, rs[0]!.seq) || s.auditSeqSettled!.get(rs.at(-1)!.chain, rs.at(-1)!.seq))) {
-          throw Object.assign(new Error(`audit record ${rs[0]!.chain}/${rs[0]!.seq} already stored`), { code: "SQLITE_CONSTRAINT_PRIMARYKEY" });
+        for (const b of w.blocks) {
+          // Appends are contiguous: a block follows the stored record (or anchor) its first record links to, so a
+          // block sealed on top of one that failed fails too, and the chain never has a gap or a seq twice.
+          const last = s.auditLastBlock!.get(b.chain) as { last_seq: number; last_hash: string } | undefined;
+          if (last && last.last_seq >= b.firstSeq) {
+            throw Object.assign(new Error(`audit record ${b.chain}/${b.firstSeq} already stored`), { code: "SQLITE_CONSTRAINT_PRIMARYKEY" });
+          }
+          if (b.firstSeq > 1) {
+            const prev = last && last.last_seq === b.firstSeq - 1 ? last.last_hash : (s.auditAnchorAt!.pluck().get(b.chain, b.firstSeq - 1) as string | undefined);
+            if (prev !== b.prevHash) throw new Error(`audit record ${b.chain}/${b.firstSeq} does not follow the stored chain`);
+          }
+          s.insertAuditBlock!.run(b.chain, b.firstSeq, b.lastSeq, b.minTime, b.maxTime, b.lastHash, b.records);
         }
-        // Appends are contiguous: a batch follows the stored record (or anchor) its first record links to, so a
-        // batch sealed on top of one that failed fails too, and the chain never has a gap.
-        const first = rs[0];
-        if (first && first.seq > 1) {
-          const prev = (s.auditHashAt!.pluck().get(first.chain, first.seq - 1) ?? s.auditAnchorAt!.pluck().get(first.chain, first.seq - 1)) as string | undefined;
-          if (prev !== first.prevHash) throw new Error(`audit record ${first.chain}/${first.seq} does not follow the stored chain`);
-        }
-        for (const r of rs) s.insertAudit!.run(auditParams(r));
-        for (const c of w.batch.checkpoints) s.insertAuditCheckpoint!.run(c.chain, c.seq, c.kind, c.hash, c.time, c.sig);
+        for (const k of w.keys) s.insertAuditKey!.run(k.key, k.chain, k.grp);
+        for (const c of w.checkpoints) s.insertAuditCheckpoint!.run(c.chain, c.seq, c.kind, c.hash, c.time, c.sig);
         return undefined;
       }
-      case "settleAudit":
-        // A bounded move per transaction: appends queued behind it wait for a short one, not for a second's worth.
-        s.settleAudit!.run(w.limit);
-        s.clearAuditRecent!.run(w.limit);
-        return s.auditRecentLeft!.get() !== undefined;
+      case "sealAudit": {
+        const key = Buffer.from(w.key, "hex");
+        const head = this.auditHead(w.chain);
+        const { block, keys, result } = sealEntries(key, w.chain, head, w.entries, w);
+        if (block) s.insertAuditBlock!.run(block.chain, block.firstSeq, block.lastSeq, block.minTime, block.maxTime, block.lastHash, block.records);
+        if (block) {
+          const grp = groupOf(block.firstSeq);
+          for (const k of keys) {
+            const memo = `${grp}\u0000${w.chain}\u0000${k}`;
+            if (this.keysWritten.has(memo)) continue;
+            s.insertAuditKey!.run(k, w.chain, grp);
+            this.uncommitted.push(() => this.keysWritten.add(memo));
+          }
+        }
+        for (const c of result.checkpoints) s.insertAuditCheckpoint!.run(c.chain, c.seq, c.kind, c.hash, c.time, c.sig);
+        if (this.keysWritten.size > 100_000) this.keysWritten.clear();
+        return result;
+      }
       case "pruneAudit": {
         const a = w.anchor;
         s.insertAuditCheckpoint!.run(a.chain, a.seq, a.kind, a.hash, a.time, a.sig);
         s.pruneAuditCheckpoints!.run(a.chain, a.seq);
-        s.pruneAuditRecent!.run(a.chain, a.seq);
-        return s.pruneAuditRecords!.run(a.chain, a.seq).changes > 0;
+        // The block the anchor falls in keeps its records after the anchor; blocks wholly before it go.
+        const straddling = s.auditBlockAround!.get(a.chain, a.seq, a.seq) as { id: number; records: string } | undefined;
+        let changed = false;
+        if (straddling) {
+          const kept = decodeBlock(a.chain, straddling.records).filter((r) => r.seq > a.seq);
+          const b = encodeBlock(kept);
+          s.rewriteAuditBlock!.run(b.firstSeq, b.lastSeq, b.minTime, b.maxTime, b.lastHash, b.records, straddling.id);
+          // Its first seq moved, maybe into the next index group: its keys go there too.
+          const keys = new Set<string>();
+          for (const r of kept) recordKeys(r, keys);
+          for (const k of keys) s.insertAuditKey!.run(k, a.chain, groupOf(b.firstSeq));
+          changed = true;
+        }
+        s.pruneAuditKeys!.run(a.chain, groupOf(a.seq));
+        return s.pruneAuditBlocks!.run(a.chain, a.seq).changes > 0 || changed;
       }
       case "putConsumer":
         s.putConsumer!.run(w.consumer.accountId, w.consumer.consumerId, w.consumer.lastSeen, JSON.stringify(w.consumer));
