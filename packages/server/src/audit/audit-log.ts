@@ -69,9 +69,10 @@ const REFUSED = () => new ServiceError("InternalServiceError", "The request coul
 /**
  * The audit trail: turns every call into chained records and writes them in batches (group
  * commit). Records of one event-loop turn, and all those arriving while a write is in flight,
- * go out together: one store transaction, one file append and fsync. Hashes are computed at
- * write time from the durable head, so a failed write leaves no gap: the next batch reuses
- * the seqs it would have had.
+ * go out together: one store transaction, one file append and fsync. When the first durable
+ * sink can seal (the SQLite store, `writeEntries`), it hashes the entries onto the chain it holds,
+ * on its writer thread; otherwise hashes are computed here at write time from the durable head.
+ * Either way a failed write leaves no gap: the next batch takes the seqs it would have had.
  */
 export class AuditLog {
   /** What the next batch is sealed on, and what the store has. */

@@ -31,7 +31,9 @@ describe("TokenDirectory", () => {
   test("a token stands for its user; only a hash of its secret is stored", async () => {
     const tokens = new TokenDirectory(store, () => now, 0);
     const { token, record } = await tokens.create({ accountId: ACCOUNT, userName: "ci", region: "eu-west-1", createdBy: "arn:aws:iam::123456789012:user/admin" });
-    const [, id, secret] = token.split("_") as [string, string, string];
+    // ksbt_<id>_<secret>; the secret (base64url) may itself hold "_".
+    const [, id, ...rest] = token.split("_") as [string, string, ...string[]];
+    const secret = rest.join("_");
     assert.equal(id, record.id);
     const stored = (await store.getMeta(`management.token.${id}`))!;
     assert.ok(!stored.includes(secret), "the secret is not stored");
