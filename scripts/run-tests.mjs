@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every compiled test (packages/*/dist/**/*.test.js) with Node's built-in runner.
 // Arguments filter test files by substring: `npm test -- sigv4 store`.
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { spawnSync } from "node:child_process";
 import { cpus } from "node:os";
@@ -29,5 +30,16 @@ if (selected.length === 0) {
 const concurrency = process.env.TEST_CONCURRENCY ?? String(Math.max(1, Math.min(4, cpus().length)));
 // The AWS SDK warns on every process that Node 20 support ends in 2027; the tests know.
 const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+// The whole run is a leak scan (packages/server/src/testing/leak-scan.ts): the tests' values are
+// recorded, the test servers' outputs kept, and afterwards no value may be found in any output.
+// KEYSHIFT_LEAK_SCAN=off runs without it.
+const scan = process.env.KEYSHIFT_LEAK_SCAN === "off" ? undefined : (process.env.KEYSHIFT_LEAK_SCAN ?? mkdtempSync(join(tmpdir(), "keyshift-leak-scan-")));
+if (scan) env.KEYSHIFT_LEAK_SCAN = scan;
 const r = spawnSync(process.execPath, ["--test", `--test-concurrency=${concurrency}`, "--test-timeout=600000", ...selected], { stdio: "inherit", env });
-process.exit(r.status ?? 1);
+let status = r.status ?? 1;
+const report = join(root, "packages", "server", "dist", "testing", "leak-report.js");
+if (scan && existsSync(report)) {
+  const l = spawnSync(process.execPath, [report, scan], { stdio: "inherit", env });
+  if (l.status !== 0) status = status || 1;
+}
+process.exit(status);

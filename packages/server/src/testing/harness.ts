@@ -6,6 +6,7 @@ import type { TestContext } from "node:test";
 import { pino } from "pino";
 import { startApp, type App, type AppOptions } from "../app.js";
 import { loadConfig } from "../config/load.js";
+import { captureLeakOutput, captureStoredAudit, leakConfigOverrides, leakOutputPath, leakScanDir } from "./leak-scan.js";
 
 /** Fixed credentials for tests: the bootstrap key every test server is started with. */
 export const TEST_ACCOUNT = "111122223333";
@@ -32,6 +33,8 @@ export async function startTestServer(
   o: { clock?: () => number; dataDir?: string; env?: NodeJS.ProcessEnv; rotation?: Record<string, unknown>; config?: Record<string, unknown>; rotationCheckpoint?: AppOptions["rotationCheckpoint"] } = {},
 ): Promise<TestServer> {
   const dataDir = o.dataDir ?? tempDir();
+  // The whole-suite leak scan (leak-scan.ts): every output on, into the scan directory.
+  const leak = leakScanDir() ? await leakConfigOverrides(o.config) : undefined;
   const config = loadConfig({
     env: {
       KEYSHIFT_ACCOUNT_ID: TEST_ACCOUNT,
@@ -42,10 +45,10 @@ export async function startTestServer(
     },
     flags: { dataDir, port: 0, host: "127.0.0.1" },
     // The scheduler is driven by app.scheduleNow() in tests; its timer stays out of the way.
-    overrides: { rotation: { schedulerIntervalSeconds: 3600, retryBaseSeconds: 60, ...o.rotation }, ...o.config },
+    overrides: { ...leak, rotation: { schedulerIntervalSeconds: 3600, retryBaseSeconds: 60, ...o.rotation }, ...o.config },
   });
   const app = await startApp(config, {
-    logger: pino({ level: "silent" }),
+    logger: leak ? pino({ level: "trace" }, pino.destination({ dest: leakOutputPath("log"), sync: false })) : pino({ level: "silent" }),
     ...(o.clock ? { clock: o.clock } : {}),
     ...(o.rotationCheckpoint ? { rotationCheckpoint: o.rotationCheckpoint } : {}),
   });
@@ -60,7 +63,9 @@ export async function startTestServer(
       // of its own: keep this test process alive until it is done.
       const keepAlive = setInterval(() => {}, 1000);
       try {
+        if (leak) await captureMetrics(app.endpoint);
         await app.close(1000);
+        if (leak) captureStoredAudit(dataDir);
       } finally {
         clearInterval(keepAlive);
       }
@@ -126,7 +131,7 @@ export async function spawnServer(dataDir: string, port = 0, env: NodeJS.Process
       KEYSHIFT_ACCOUNT_ID: TEST_ACCOUNT,
       KEYSHIFT_BOOTSTRAP_ACCESS_KEY_ID: TEST_KEY_ID,
       KEYSHIFT_BOOTSTRAP_SECRET_ACCESS_KEY: TEST_SECRET,
-      KEYSHIFT_LOG_LEVEL: "warn",
+      KEYSHIFT_LOG_LEVEL: leakScanDir() ? "trace" : "warn",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -134,7 +139,13 @@ export async function spawnServer(dataDir: string, port = 0, env: NodeJS.Process
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      // The leak scan reads what the server printed (trace logs in that mode).
+      captureLeakOutput("server-output", out);
+      resolve(code);
+    }),
+  );
   const endpoint = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
     const check = () => {
@@ -186,4 +197,10 @@ export function runProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv, 
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** The leak scan keeps a test server's metrics as scraped at its end (every counter it kept). */
+async function captureMetrics(endpoint: string): Promise<void> {
+  const r = await fetch(`${endpoint}/metrics`).catch(() => undefined);
+  if (r?.ok) captureLeakOutput("metrics", await r.text());
 }
