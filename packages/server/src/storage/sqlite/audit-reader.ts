@@ -91,6 +91,7 @@ export class SqliteAuditReader {
   }
 
   query(q: AuditQuery): AuditRecord[] {
+    if (q.limit <= 0) return [];
     const match = matcher(q);
     const before = q.before;
     let page: AuditRecord[] = [];
