@@ -1,3 +1,4 @@
+import { outcomeOf as callOutcome } from "../http/call-record.js";
 /** How a call ended, for audit queries: answered, refused by authentication or authorization, or failed otherwise. */
 export type AuditOutcome = "success" | "denied" | "error";
 
@@ -105,21 +106,10 @@ export interface AuditSummaryRow {
 /** The operations that return a secret value: "who read this secret". */
 export const READ_OPERATIONS: readonly string[] = ["GetSecretValue", "BatchGetSecretValue"];
 
-const DENIED = new Set([
-  "AccessDeniedException",
-  "UnrecognizedClientException",
-  "InvalidSignatureException",
-  "IncompleteSignatureException",
-  "MissingAuthenticationTokenException",
-  "InvalidClientTokenId",
-  "SignatureDoesNotMatch",
-  "ExpiredTokenException",
-  "RequestExpired",
-]);
-
+/** A call's audit outcome: refused by authentication or authorization is `denied` (http/call-record.ts outcomeOf). */
 export function outcomeOf(status: number, errorCode: string | undefined): AuditOutcome {
-  if (status < 400 && errorCode === undefined) return "success";
-  return errorCode !== undefined && DENIED.has(errorCode) ? "denied" : "error";
+  const o = callOutcome({ status, errorCode });
+  return o === "success" ? "success" : o === "unauthenticated" || o === "denied" ? "denied" : "error";
 }
 
 /**

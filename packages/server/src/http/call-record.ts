@@ -31,6 +31,28 @@ export interface CallRecord {
   secrets?: { arn: string; name?: string; versionId?: string; versionStage?: string }[];
 }
 
+/** Error codes of a request whose caller could not be authenticated. */
+export const AUTHENTICATION_ERRORS: ReadonlySet<string> = new Set([
+  "UnrecognizedClientException",
+  "InvalidSignatureException",
+  "IncompleteSignatureException",
+  "MissingAuthenticationTokenException",
+  "InvalidClientTokenId",
+  "SignatureDoesNotMatch",
+  "ExpiredTokenException",
+]);
+export const AUTHORIZATION_ERROR = "AccessDeniedException";
+
+/** How a call ended (metrics, logs, audit): bounded, so that a caller cannot grow a metric's series count. */
+export type CallOutcome = "success" | "unauthenticated" | "denied" | "client_error" | "server_error";
+
+export function outcomeOf(c: Pick<CallRecord, "status" | "errorCode">): CallOutcome {
+  if (c.errorCode === undefined && c.status < 400) return "success";
+  if (c.errorCode !== undefined && AUTHENTICATION_ERRORS.has(c.errorCode)) return "unauthenticated";
+  if (c.errorCode === AUTHORIZATION_ERROR) return "denied";
+  return c.status >= 500 ? "server_error" : "client_error";
+}
+
 /**
  * Sees every call once, after it ran and before its answer leaves. A synchronous observer
  * (metrics) costs nothing more; an asynchronous one (a fail-closed audit log) holds the answer

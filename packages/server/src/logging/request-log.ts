@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { CallObserver } from "../http/call-record.js";
-import { outcomeOf } from "../metrics/metrics.js";
+import { outcomeOf } from "../http/call-record.js";
 
 /**
  * One log line per API call, with its request id (the `x-amzn-RequestId` the caller saw):

@@ -1,4 +1,4 @@
-import type { CallOutcome } from "./metrics.js";
+import type { CallOutcome } from "../http/call-record.js";
 
 const OUTCOMES: readonly CallOutcome[] = ["success", "unauthenticated", "denied", "client_error", "server_error"];
 

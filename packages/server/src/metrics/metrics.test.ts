@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import type { CallRecord } from "../http/call-record.js";
 import type { EdgeRequest } from "../http/edge.js";
 import { metricsEndpoint } from "./metrics-endpoint.js";
-import { Metrics, outcomeOf } from "./metrics.js";
+import { Metrics } from "./metrics.js";
+import { outcomeOf } from "../http/call-record.js";
 import { parsePrometheusText, sampleValue } from "./prom-text-parser.js";
 
 const call = (o: Partial<CallRecord>): CallRecord => ({ requestId: "r", time: 0, api: "secretsmanager", sourceIp: "127.0.0.1", userAgent: "", status: 200, durationMs: 2, ...o });

@@ -1,29 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { CallRecord } from "../http/call-record.js";
+import { outcomeOf, type CallRecord } from "../http/call-record.js";
 import type { RotationEvent } from "../rotation/engine.js";
 import { CallStats } from "./call-stats.js";
-
-/** Error codes of a request whose caller could not be authenticated. */
-export const AUTHENTICATION_ERRORS: ReadonlySet<string> = new Set([
-  "UnrecognizedClientException",
-  "InvalidSignatureException",
-  "IncompleteSignatureException",
-  "MissingAuthenticationTokenException",
-  "InvalidClientTokenId",
-  "SignatureDoesNotMatch",
-  "ExpiredTokenException",
-]);
-export const AUTHORIZATION_ERROR = "AccessDeniedException";
-
-/** The outcome label of a call: bounded, so that a caller cannot grow the series count. */
-export type CallOutcome = "success" | "unauthenticated" | "denied" | "client_error" | "server_error";
-
-export function outcomeOf(c: Pick<CallRecord, "status" | "errorCode">): CallOutcome {
-  if (c.errorCode === undefined && c.status < 400) return "success";
-  if (c.errorCode !== undefined && AUTHENTICATION_ERRORS.has(c.errorCode)) return "unauthenticated";
-  if (c.errorCode === AUTHORIZATION_ERROR) return "denied";
-  return c.status >= 500 ? "server_error" : "client_error";
-}
 
 /** What the audit log reports into (docs/observability.md): both O(1), synchronous, never throw. */
 export interface AuditMetricsPort {
