@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, readdirSync, statSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { signRequest } from "@keyshift/protocol";
-import { CLI, tempDir } from "../testing/harness.js";
+import { tempDir } from "../testing/harness.js";
 import { rawRequest, runLoad, type LoadResult } from "./load-generator.js";
+import { startBenchServer, stopChild } from "./processes.js";
 
 export interface AuditPhaseOptions {
   /** A seeded data dir (it may be in use by a running server: the database is copied with SQLite's online backup). */
@@ -28,31 +28,6 @@ export interface AuditPhaseResult {
   rounds: { off: LoadResult; on: LoadResult }[];
   /** The audit-on server's group commits (its /metrics): how many, their total time, the calls they recorded. */
   writes: { count: number; seconds: number; records: number };
-}
-
-function startServer(dataDir: string, config: string): Promise<{ child: ChildProcess; port: number }> {
-  // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"): node flags for the measured servers.
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, CLI, "server", "--data-dir", dataDir, "--port", "0"], {
-    env: { ...process.env, KEYSHIFT_LOG_LEVEL: "warn", KEYSHIFT_CONFIG: config },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.once("exit", (c) => reject(new Error(`server exited ${c}: ${out}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((r) => {
-    child.once("exit", () => r());
-    child.kill("SIGTERM");
-  });
 }
 
 /** A copy of a data dir: its files (keys, credentials) and an online backup of its database. No audit files: the copy starts a fresh chain. */
@@ -87,8 +62,8 @@ export async function auditPhase(o: AuditPhaseOptions): Promise<AuditPhaseResult
   writeFileSync(join(offDir, "bench.toml"), `${quiet}[audit]\nenabled = false\n`);
   // BENCH_AUDIT_ON_CONFIG: TOML replacing the audit-on server's [audit] section (experiments: the phase is about the defaults).
   writeFileSync(join(onDir, "bench.toml"), `${quiet}${process.env.BENCH_AUDIT_ON_CONFIG ?? `[audit]\nenabled = true\nmode = "fail-closed"\nstore = true\n`}`);
-  const off = await startServer(offDir, join(offDir, "bench.toml"));
-  const on = await startServer(onDir, join(onDir, "bench.toml"));
+  const off = await startBenchServer(offDir, join(offDir, "bench.toml"));
+  const on = await startBenchServer(onDir, join(onDir, "bench.toml"));
   try {
     const requests = (port: number) => {
       const out: Buffer[] = [];
@@ -127,8 +102,8 @@ export async function auditPhase(o: AuditPhaseOptions): Promise<AuditPhaseResult
       writes,
     };
   } finally {
-    await stop(off.child);
-    await stop(on.child);
+    await stopChild(off.child);
+    await stopChild(on.child);
     rmSync(offDir, { recursive: true, force: true });
     rmSync(onDir, { recursive: true, force: true });
   }

@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { signRequest } from "@keyshift/protocol";
 import { callApi } from "../cli/api-client.js";
 import { loadConfig } from "../config/load.js";
-import { CLI, TEST_ACCOUNT, TEST_KEY_ID, TEST_SECRET, tempDir } from "../testing/harness.js";
+import { TEST_ACCOUNT, TEST_KEY_ID, TEST_SECRET, tempDir } from "../testing/harness.js";
 import { canStartPrivatePostgres, startPrivatePostgres } from "../testing/private-postgres.js";
 import { rawRequest, runLoad, type LoadResult } from "./load-generator.js";
 import { seedSecrets } from "./seed.js";
@@ -15,6 +14,7 @@ import { sdkPhase } from "./sdk-phase.js";
 import { postgresPhase, postgresPhaseLines } from "./postgres-phase.js";
 import { scaleLines, scalePhase } from "./scale-phase.js";
 import { auditPhase, auditPhaseLines } from "./audit-phase.js";
+import { startBenchServer, startChild, stopChild } from "./processes.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -24,26 +24,6 @@ const RANDOM_ROTATIONS = Number(process.env.BENCH_ROTATIONS ?? 1000);
 const PG_ROTATIONS = Number(process.env.BENCH_PG_ROTATIONS ?? 50);
 const lambda = (name: string) => `arn:aws:lambda:us-east-1:${TEST_ACCOUNT}:function:${name}`;
 const creds = { accessKeyId: TEST_KEY_ID, secretAccessKey: TEST_SECRET };
-
-function startChild(args: string[], ready: RegExp, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = ready.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.once("exit", (c) => reject(new Error(`child exited ${c}: ${out}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((r) => {
-    child.once("exit", () => r());
-    child.kill("SIGTERM");
-  });
-}
 
 function signed(port: number, target: string, body: string, as: { accessKeyId: string; secretAccessKey: string } = creds): Buffer {
   const host = `127.0.0.1:${port}`;
@@ -81,8 +61,7 @@ async function main(): Promise<void> {
   const serverConfig = join(dataDir, "bench.toml");
   // The serving phases measure the API itself; the audit phase below measures audit on against off.
   writeFileSync(serverConfig, `[rotation]\nschedulerIntervalSeconds = 0.25\n[audit]\nenabled = false\n`);
-  const prof = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const ks = await startChild([...prof, CLI, "server", "--data-dir", dataDir, "--port", "0"], /listening on http:\/\/127\.0\.0\.1:(\d+)/, { KEYSHIFT_LOG_LEVEL: "warn", KEYSHIFT_CONFIG: serverConfig });
+  const ks = await startBenchServer(dataDir, serverConfig);
   const reads: Buffer[] = [];
   for (let i = 0; i < 1000; i++) {
     const n = String(Math.floor((i * 7919) % SECRETS)).padStart(6, "0");
@@ -102,14 +81,14 @@ async function main(): Promise<void> {
     console.log(`\nGetSecretValue, ${responseBytes}-byte response, SigV4-signed, ${SECRETS} secrets stored; bare and keyshift alternate, ${ROUNDS} rounds of ${SECONDS} s each`);
     if (process.env.BENCH_ONLY === "policy") {
       await policyPhase(ks.port, reads, run);
-      await stop(bare.child);
-      await stop(ks.child);
+      await stopChild(bare.child);
+      await stopChild(ks.child);
       return;
     }
     if (process.env.BENCH_ONLY === "ks50") {
       console.log(`  50 connections  keyshift ${fmt(await run(ks.port, reads, 50))}`);
-      await stop(bare.child);
-      await stop(ks.child);
+      await stopChild(bare.child);
+      await stopChild(ks.child);
       return;
     }
     // Alternating rounds cancel the drift of a shared machine between the two measurements.
@@ -184,8 +163,8 @@ async function main(): Promise<void> {
     }
   }
 
-  await stop(bare.child);
-  await stop(ks.child);
+  await stopChild(bare.child);
+  await stopChild(ks.child);
   await pgRoles?.drop();
   rmSync(dataDir, { recursive: true, force: true });
 }

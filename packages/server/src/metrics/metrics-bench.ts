@@ -4,34 +4,21 @@
  * one with it off, measured in alternating rounds in the same run.
  * `node packages/server/dist/metrics/metrics-bench.js` (BENCH_SECONDS, BENCH_ROUNDS, BENCH_SECRETS).
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { cpSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { signRequest } from "@keyshift/protocol";
 import { loadConfig } from "../config/load.js";
 import { rawRequest, runLoad, type LoadResult } from "../bench/load-generator.js";
 import { seedSecrets } from "../bench/seed.js";
+import { startBenchServer, stopChild } from "../bench/processes.js";
 import { Metrics } from "./metrics.js";
 import type { CallRecord } from "../http/call-record.js";
-import { CLI, TEST_ACCOUNT, TEST_KEY_ID, TEST_SECRET, tempDir } from "../testing/harness.js";
+import { TEST_ACCOUNT, TEST_KEY_ID, TEST_SECRET, tempDir } from "../testing/harness.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECRETS = Number(process.env.BENCH_SECRETS ?? 2000);
 const creds = { accessKeyId: TEST_KEY_ID, secretAccessKey: TEST_SECRET };
-
-function start(dataDir: string, configFile: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [CLI, "server", "--data-dir", dataDir, "--port", "0"], { env: { ...process.env, KEYSHIFT_LOG_LEVEL: "warn", KEYSHIFT_CONFIG: configFile }, stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.once("exit", (c) => reject(new Error(`server exited ${c}: ${out}`)));
-  });
-}
 
 function reads(port: number): Buffer[] {
   const out: Buffer[] = [];
@@ -66,8 +53,8 @@ async function main(): Promise<void> {
   // Each server on its own copy: one's writes (access times) must not drop the other's cache.
   const offDir = `${dataDir}-off`;
   cpSync(dataDir, offDir, { recursive: true });
-  const on = await start(dataDir, join(dataDir, "on.toml"));
-  const off = await start(offDir, join(offDir, "off.toml"));
+  const on = await startBenchServer(dataDir, join(dataDir, "on.toml"));
+  const off = await startBenchServer(offDir, join(offDir, "off.toml"));
   const scraper = setInterval(() => void fetch(`http://127.0.0.1:${on.port}/metrics`).then((r) => r.text()), 1000);
   const runs: { on: LoadResult[]; off: LoadResult[] } = { on: [], off: [] };
   const load = (port: number) => runLoad({ host: "127.0.0.1", port, requests: reads(port), connections: 50, durationMs: SECONDS * 1000, warmupMs: 1500 });
@@ -87,12 +74,7 @@ async function main(): Promise<void> {
   console.log(`  metrics off  ${rps.off.toFixed(0).padStart(7)} req/s   p99 ${mean(runs.off, (x) => x.p99).toFixed(3)} ms`);
   console.log(`  metrics on   ${rps.on.toFixed(0).padStart(7)} req/s   p99 ${mean(runs.on, (x) => x.p99).toFixed(3)} ms   (scraped every second)`);
   console.log(`  ratio        ${((rps.on / rps.off) * 100).toFixed(1)}%   (rounds: ${runs.on.map((x, i) => ((x.rps / runs.off[i]!.rps) * 100).toFixed(1) + "%").join(", ")})`);
-  for (const s of [on, off]) {
-    await new Promise<void>((r) => {
-      s.child.once("exit", () => r());
-      s.child.kill("SIGTERM");
-    });
-  }
+  for (const s of [on, off]) await stopChild(s.child);
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(offDir, { recursive: true, force: true });
 }
