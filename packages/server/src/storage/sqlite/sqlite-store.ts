@@ -8,10 +8,10 @@ import type { AccessKeyRecord, AccountRecord, SecretRecord, UserPolicyRecord, Us
 import type { AccessBatch, Change, RotationQuery, SecretPageQuery, Store, WrappedKeyRef } from "../store.js";
 import { migrate, openConnection, type ConnectionOptions } from "./connection.js";
 import { SORT_COLUMN, STAGE_SEP, VERSION_COLUMNS, toAccessKey, toSecret, toVersion, type AccessKeyRow, type SecretRow, type VersionRow } from "./rows.js";
-import { encodeBlocks, encodeEntries, groupOf, recordKeys } from "./audit-blocks.js";
+import { encodeBlocks, encodeEntries } from "./audit-blocks.js";
 import { SqliteAuditReader } from "./audit-reader.js";
 import type { AuditBatch, AuditSealBatch, AuditSealResult, AuditChainInfo, AuditCheckpoint, AuditQuery, AuditRecord, AuditSummaryQuery, AuditSummaryRow } from "../../audit/records.js";
-import { SqliteWriter, resultError, type AuditKeyRow, type WriteOp, type WriteResult, type WriteValue } from "./writer.js";
+import { SqliteWriter, resultError, type WriteOp, type WriteResult, type WriteValue } from "./writer.js";
 
 export interface SqliteStoreOptions extends ConnectionOptions {
   /**
@@ -395,26 +395,10 @@ export class SqliteStore implements Store {
   }
 
   // The audit trail (store.ts, audit-blocks.ts): a batch goes to the writer as one block per chain,
-  // encoded here, with the key-index rows not known to be written yet; it shares the transaction
-  // and the fsync of whatever else is being committed.
+  // encoded here; it shares the transaction and the fsync of whatever else is being committed.
   async appendAudit(batch: AuditBatch): Promise<void> {
     if (batch.records.length === 0 && batch.checkpoints.length === 0) return;
-    const blocks = encodeBlocks(batch.records);
-    const keys: AuditKeyRow[] = [];
-    const seen = new Set<string>();
-    let i = 0;
-    for (const b of blocks) {
-      const grp = groupOf(b.firstSeq);
-      seen.clear();
-      for (const end = i + (b.lastSeq - b.firstSeq + 1); i < end; i++) recordKeys(batch.records[i]!, seen);
-      for (const key of seen) {
-        const memo = `${grp}\u0000${b.chain}\u0000${key}`;
-        if (!this.auditKeysWritten.has(memo)) keys.push({ key, chain: b.chain, grp });
-      }
-    }
-    await this.writes.write({ op: "appendAudit", blocks, keys, checkpoints: batch.checkpoints });
-    if (this.auditKeysWritten.size > 100_000) this.auditKeysWritten.clear();
-    for (const k of keys) this.auditKeysWritten.add(`${k.grp}\u0000${k.chain}\u0000${k.key}`);
+    await this.writes.write({ op: "appendAudit", blocks: encodeBlocks(batch.records), checkpoints: batch.checkpoints });
   }
 
   async sealAudit(batch: AuditSealBatch): Promise<AuditSealResult> {
@@ -422,8 +406,6 @@ export class SqliteStore implements Store {
     return (await this.writes.write({ op: "sealAudit", key, chain, entries: encodeEntries(batch.entries), checkpointEvery, checkpoint, time })) as AuditSealResult;
   }
 
-  /** Key-index rows this store has committed (so that they are sent once, not with every batch). */
-  private readonly auditKeysWritten = new Set<string>();
   private readonly audit: SqliteAuditReader;
 
   async auditChains(): Promise<AuditChainInfo[]> {

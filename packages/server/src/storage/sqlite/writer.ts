@@ -26,20 +26,13 @@ export type WriteOp =
   | { op: "deleteUser"; accountId: string; userName: string }
   | { op: "putUserPolicy"; policy: UserPolicyRecord }
   | { op: "deleteUserPolicy"; accountId: string; userName: string; policyName: string }
-  | { op: "appendAudit"; blocks: readonly AuditBlock[]; keys: readonly AuditKeyRow[]; checkpoints: readonly AuditCheckpoint[] }
+  | { op: "appendAudit"; blocks: readonly AuditBlock[]; checkpoints: readonly AuditCheckpoint[] }
   | { op: "pruneAudit"; anchor: AuditCheckpoint }
   | { op: "sealAudit"; key: string; chain: string; entries: string; checkpointEvery: number; checkpoint: boolean; time: number };
 
-/** A row of the audit key index (audit-blocks.ts). */
-export interface AuditKeyRow {
-  key: string;
-  chain: string;
-  grp: number;
-}
-
-/** A write's outcome; errors travel as data and are rebuilt (StoreConflict) on the other side. */
 /** What a write answers: whether it changed something, or what it sealed (sealAudit). */
 export type WriteValue = boolean | AuditSealResult | undefined;
+/** A write's outcome; errors travel as data and are rebuilt (StoreConflict) on the other side. */
 export type WriteResult = { ok: true; value?: WriteValue } | { ok: false; conflict?: StoreConflict["kind"]; message: string; code?: string };
 
 /**
@@ -110,6 +103,18 @@ export class SqliteWriter {
   private readonly keysWritten = new Set<string>();
   /** What to remember once the transaction commits (nothing of a rolled-back write). */
   private readonly uncommitted: (() => void)[] = [];
+
+  /** Key-index rows of a block starting at `firstSeq` (audit-blocks.ts), each written once per group and remembered once committed. */
+  private indexAuditKeys(chain: string, firstSeq: number, keys: Iterable<string>): void {
+    const grp = groupOf(firstSeq);
+    if (this.keysWritten.size > 100_000) this.keysWritten.clear();
+    for (const k of keys) {
+      const memo = `${grp}\u0000${chain}\u0000${k}`;
+      if (this.keysWritten.has(memo)) continue;
+      this.s.insertAuditKey!.run(k, chain, grp);
+      this.uncommitted.push(() => this.keysWritten.add(memo));
+    }
+  }
 
   /** Where `chain` stands in the database: its last record (or latest anchor, or nothing) and last checkpoint. */
   private auditHead(chain: string): ChainHead {
@@ -219,7 +224,11 @@ export class SqliteWriter {
           }
           s.insertAuditBlock!.run(b.chain, b.firstSeq, b.lastSeq, b.minTime, b.maxTime, b.lastHash, b.records);
         }
-        for (const k of w.keys) s.insertAuditKey!.run(k.key, k.chain, k.grp);
+        for (const b of w.blocks) {
+          const keys = new Set<string>();
+          for (const r of decodeBlock(b.chain, b.records)) recordKeys(r, keys);
+          this.indexAuditKeys(b.chain, b.firstSeq, keys);
+        }
         for (const c of w.checkpoints) s.insertAuditCheckpoint!.run(c.chain, c.seq, c.kind, c.hash, c.time, c.sig);
         return undefined;
       }
@@ -227,18 +236,11 @@ export class SqliteWriter {
         const key = Buffer.from(w.key, "hex");
         const head = this.auditHead(w.chain);
         const { block, keys, result } = sealEntries(key, w.chain, head, w.entries, w);
-        if (block) s.insertAuditBlock!.run(block.chain, block.firstSeq, block.lastSeq, block.minTime, block.maxTime, block.lastHash, block.records);
         if (block) {
-          const grp = groupOf(block.firstSeq);
-          for (const k of keys) {
-            const memo = `${grp}\u0000${w.chain}\u0000${k}`;
-            if (this.keysWritten.has(memo)) continue;
-            s.insertAuditKey!.run(k, w.chain, grp);
-            this.uncommitted.push(() => this.keysWritten.add(memo));
-          }
+          s.insertAuditBlock!.run(block.chain, block.firstSeq, block.lastSeq, block.minTime, block.maxTime, block.lastHash, block.records);
+          this.indexAuditKeys(w.chain, block.firstSeq, keys);
         }
         for (const c of result.checkpoints) s.insertAuditCheckpoint!.run(c.chain, c.seq, c.kind, c.hash, c.time, c.sig);
-        if (this.keysWritten.size > 100_000) this.keysWritten.clear();
         return result;
       }
       case "pruneAudit": {
@@ -255,7 +257,7 @@ export class SqliteWriter {
           // Its first seq moved, maybe into the next index group: its keys go there too.
           const keys = new Set<string>();
           for (const r of kept) recordKeys(r, keys);
-          for (const k of keys) s.insertAuditKey!.run(k, a.chain, groupOf(b.firstSeq));
+          this.indexAuditKeys(a.chain, b.firstSeq, keys);
           changed = true;
         }
         s.pruneAuditKeys!.run(a.chain, groupOf(a.seq));
