@@ -21,20 +21,13 @@ export interface NotificationEvent {
   time?: number;
 }
 
-/** The JSON body of a `webhook` delivery. */
-export interface NotificationBody {
+/** The JSON body of a `webhook` delivery: the event, with an id and an ISO-8601 time. */
+export type NotificationBody = Omit<NotificationEvent, "time"> & {
   /** Unique per event: a receiver deduplicates retries with it. */
   id: string;
-  type: NotificationType;
   /** ISO-8601. */
   time: string;
-  accountId?: string;
-  secretArn?: string;
-  secretName?: string;
-  versionId?: string;
-  principalArn?: string;
-  detail?: Readonly<Record<string, string | number | boolean>>;
-}
+};
 
 /** The one-line text of a Slack-compatible delivery. */
 export function slackText(b: NotificationBody): string {

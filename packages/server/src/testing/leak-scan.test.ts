@@ -18,7 +18,7 @@ test("the leak report finds recorded values in outputs, as they are, inside JSON
     // A value that is also a secret's name (a test may store a name as its value) is not a leak.
     writeFileSync(join(dir, "names-1.jsonl"), JSON.stringify("never-printed-0123456789") + "\n");
     writeFileSync(join(dir, "out-5-log"), `{"secretName":"never-printed-0123456789"}`);
-    const leaks = findLeaks(dir, readdirSync(dir));
+    const { leaks } = findLeaks(dir, readdirSync(dir));
     assert.deepEqual(leaks.map((l) => [l.file, l.value]).sort(), [["out-1-log", "plain-value-0123456789"], ["out-2-audit.log", 'pa"ss-0123456789'], ["out-4-big", "y".repeat(5000)]]);
   } finally {
     rmSync(dir, { recursive: true, force: true });

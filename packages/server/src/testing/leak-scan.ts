@@ -112,18 +112,18 @@ export function leakNeedles(values: Iterable<string>, minLength = 10): Set<strin
   return out;
 }
 
-/** Every recorded value found in the scan directory's outputs: [value, file] pairs. */
-export function findLeaks(dir: string, files: readonly string[]): { value: string; file: string }[] {
-  const values: string[] = [];
-  for (const f of files.filter((f) => f.startsWith("values-"))) {
-    for (const line of readFileSync(join(dir, f), "utf8").split("\n")) if (line) values.push(JSON.parse(line) as string);
-  }
-  const names = new Set<string>();
-  for (const f of files.filter((f) => f.startsWith("names-"))) {
-    for (const line of readFileSync(join(dir, f), "utf8").split("\n")) if (line) names.add(JSON.parse(line) as string);
-  }
-  const needles = new Set([...leakNeedles(values)].filter((n) => !names.has(n)));
-  if (needles.size === 0) return [];
+/** The strings recorded in the scan directory's `${kind}-<pid>.jsonl` files. */
+export function recorded(dir: string, files: readonly string[], kind: "values" | "names"): string[] {
+  return files
+    .filter((f) => f.startsWith(`${kind}-`))
+    .flatMap((f) => readFileSync(join(dir, f), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as string));
+}
+
+/** The values looked for (recorded values, less the names) and every one found in the scan directory's outputs: [value, file] pairs. */
+export function findLeaks(dir: string, files: readonly string[]): { needles: number; leaks: { value: string; file: string }[] } {
+  const names = new Set(recorded(dir, files, "names"));
+  const needles = new Set([...leakNeedles(recorded(dir, files, "values"))].filter((n) => !names.has(n)));
+  if (needles.size === 0) return { needles: 0, leaks: [] };
   // One pass per file: the values as they are, as they read inside a JSON string, and inside a JSON string within one (a logged body).
   const forms = new Map<string, string>();
   const inJson = (x: string) => JSON.stringify(x).slice(1, -1);
@@ -160,5 +160,5 @@ export function findLeaks(dir: string, files: readonly string[]): { value: strin
     for (const re of patterns) for (const m of text.matchAll(re)) hit(m[0]);
     for (const l of long) if (text.includes(l)) hit(l);
   }
-  return found;
+  return { needles: needles.size, leaks: found };
 }
