@@ -283,22 +283,27 @@ export class AuditLog {
     }
   }
 
-  /** Resolves once everything queued so far has been written (or failed). */
-  flush(): Promise<void> {
+  /** Resolves once everything queued so far has been written (or failed) and is readable by other processes (sinks' flush). */
+  async flush(): Promise<void> {
+    await this.drained();
+    for (const s of this.durable) await s.flush?.();
+  }
+
+  private drained(): Promise<void> {
     if (this.inFlight === 0 && !this.scheduled && this.pending.length === 0 && !this.checkpointDue) return Promise.resolve();
     return new Promise<void>((resolve) => {
       this.idle.push(resolve);
       this.schedule();
-    }).then(() => this.flush());
+    }).then(() => this.drained());
   }
 
   /** Writes what is queued, seals the chain with a checkpoint, closes the sinks. */
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await this.flush();
+    await this.drained();
     if (this.durableHead.seq > this.lastCheckpoint.seq) {
       this.requestCheckpoint();
-      await this.flush();
+      await this.drained();
     }
     this.closed = true;
     for (const s of this.o.sinks) {

@@ -14,6 +14,7 @@ import { BACKUP_MAGIC, BackupFileError, readHeader } from "./backup-file.js";
 import { createBackup } from "./create-backup.js";
 import { WrongMasterKeyError } from "./master-key-check.js";
 import { restoreBackup } from "./restore-backup.js";
+import { journalPath } from "../storage/sqlite/audit-journal.js";
 
 const dirs: string[] = [];
 after(() => {
@@ -132,14 +133,18 @@ test("restore: the wrong master key is refused clearly and leaves the data dir a
   assert.deepEqual(readdirSync(existing), ["master.key"]);
 });
 
-test("restore: refuses a data dir with a store in it unless --force, which replaces the store and drops its WAL", async () => {
+test("restore: refuses a data dir with a store in it unless --force, which replaces the store and drops its WAL and audit journals", async () => {
   const other = await seededDataDir();
   writeFileSync(join(other.dir, "keyshift.db-wal"), "stale");
+  // The old store's audit journal (storage/sqlite/audit-journal.ts) would otherwise be stored on top of the restored chain.
+  const journal = journalPath(other.db, "local");
+  writeFileSync(journal, "stale");
   await assert.rejects(restoreBackup({ input: backup, dataDir: other.dir, dbPath: other.db, keys: fileKeyProvider(src.keyring) }), /not empty.*--force/);
   await assert.rejects(restoreInto(other.dir, src.keyring), /not empty/);
   const r = await restoreInto(other.dir, src.keyring, { force: true });
   assert.equal(r.counts.secrets, 5);
   assert.equal(existsSync(join(other.dir, "keyshift.db-wal")), false);
+  assert.equal(existsSync(journal), false);
   assert.deepEqual(readFileSync(join(other.dir, "master.key")), readFileSync(src.keyring));
 });
 

@@ -119,8 +119,11 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreReport> {
       closeSync(fd2);
     }
 
-    // A WAL left beside the new file would be replayed into it: the old store goes whole.
+    // A WAL left beside the new file would be replayed into it, and an audit journal (storage/sqlite/audit-journal.ts)
+    // would be stored on top of the restored chain: the old store goes whole.
     for (const f of [`${o.dbPath}-wal`, `${o.dbPath}-shm`, `${o.dbPath}-journal`]) if (existsSync(f)) unlinkSync(f);
+    const journalPrefix = `${basename(o.dbPath)}-audit-`;
+    for (const f of readdirSync(dirname(o.dbPath))) if (f.startsWith(journalPrefix) && f.endsWith(".journal")) unlinkSync(join(dirname(o.dbPath), f));
     renameSync(tmp, o.dbPath);
     install(o.installKeyring);
     install(o.installAuditKey);

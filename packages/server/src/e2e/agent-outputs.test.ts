@@ -55,6 +55,8 @@ test("templates, .env files and Kubernetes Secrets are rendered 0600; a change r
     assert.equal(readFileSync(join(dir, "k8s/secret.yaml"), "utf8"), K8S_EXPECTED);
     for (const f of ["app.conf", "app.env", "k8s/secret.yaml"]) assert.equal(mode(join(dir, f)), 0o600, f);
     await waitFor("the command after the first render", 5000, async () => (lines(join(dir, "runs.log")) === 1 ? true : undefined));
+    // Changes made before the feed is up are not pushed (the feed starts at the server's position when it connects).
+    await waitFor("the feed to connect", 5000, async () => (agent!.feedUp() ? true : undefined));
 
     const c = smClient(s.endpoint);
     for (const p of ["n1", "n2", "n3"]) await c.send(new PutSecretValueCommand({ SecretId: "out/db", SecretString: JSON.stringify({ username: "app", password: p }) }));

@@ -2,7 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID, randomInt } from "node:crypto";
 import { CreateSecretCommand, GetSecretValueCommand, ListSecretVersionIdsCommand, PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
-import { spawnServer, tempDir } from "../testing/harness.js";
+import { join } from "node:path";
+import { CLI, runProcess, spawnServer, tempDir } from "../testing/harness.js";
+import { SqliteStore } from "../storage/sqlite/sqlite-store.js";
 import { smClient } from "../testing/sm-client.js";
 
 const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 3);
@@ -59,4 +61,22 @@ test(`acknowledged writes survive kill -9 (${ROUNDS} rounds, random moments)`, a
   } finally {
     await srv.stop();
   }
+  // Fail-closed audit (the default): every acknowledged write has its record, although most were
+  // killed before their journal reached the database (the restarted server moved it there).
+  const store = new SqliteStore({ path: join(dataDir, "keyshift.db") });
+  try {
+    const recorded = new Set<string>();
+    for (let after = 0; ; ) {
+      const page = await store.listAuditChain("local", after, 5000);
+      if (page.length === 0) break;
+      for (const r of page) if (r.outcome === "success" && r.versionId && (r.operation === "PutSecretValue" || r.operation === "CreateSecret")) recorded.add(r.versionId);
+      after = page.at(-1)!.seq;
+    }
+    const missing = [...acked.keys()].filter((v) => !recorded.has(v));
+    assert.deepEqual(missing, [], `${missing.length} of ${acked.size} acknowledged writes have no audit record`);
+  } finally {
+    await store.close();
+  }
+  const v = await runProcess(process.execPath, [CLI, "audit", "verify", "--data-dir", dataDir], { PATH: process.env.PATH, KEYSHIFT_LOG_LEVEL: "silent" }, 60_000);
+  assert.equal(v.code, 0, v.stderr + v.stdout);
 });

@@ -61,6 +61,7 @@ export class CachingStore implements Store {
     this.appendAudit = inner.appendAudit?.bind(inner);
     this.sealAudit = inner.sealAudit?.bind(inner);
     this.auditChains = inner.auditChains?.bind(inner);
+    this.flushAudit = inner.flushAudit?.bind(inner);
     this.listAuditChain = inner.listAuditChain?.bind(inner);
     this.listAuditCheckpoints = inner.listAuditCheckpoints?.bind(inner);
     this.queryAudit = inner.queryAudit?.bind(inner);
@@ -85,6 +86,7 @@ export class CachingStore implements Store {
   readonly appendAudit: Store["appendAudit"];
   readonly sealAudit: Store["sealAudit"];
   readonly auditChains: Store["auditChains"];
+  readonly flushAudit: Store["flushAudit"];
   readonly listAuditChain: Store["listAuditChain"];
   readonly listAuditCheckpoints: Store["listAuditCheckpoints"];
   readonly queryAudit: Store["queryAudit"];

@@ -27,7 +27,7 @@ export interface StoreOpenOptions {
 export async function storeFromConfig(config: Config, writer: "thread" | "inline" = "inline", o: StoreOpenOptions = {}): Promise<Store> {
   const url = config.store.url;
   if (url === "sqlite" || url.startsWith("sqlite:")) {
-    return new SqliteStore({ path: url === "sqlite" ? sqlitePath(config) : url.slice("sqlite:".length), synchronous: config.store.sqliteSynchronous, writer });
+    return new SqliteStore({ path: url === "sqlite" ? sqlitePath(config) : url.slice("sqlite:".length), synchronous: config.store.sqliteSynchronous, writer, ...(writer === "thread" ? { auditChain: config.rotation.nodeId } : {}) });
   }
   if (isPostgresUrl(url)) {
     return PostgresStore.open({

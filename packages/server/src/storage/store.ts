@@ -175,6 +175,8 @@ export interface Store {
   sealAudit?(batch: AuditSealBatch): Promise<AuditSealResult>;
   /** Every chain with its first and last seq and last hash (a chain whose records retention removed is described by its anchor checkpoint). */
   auditChains?(): Promise<AuditChainInfo[]>;
+  /** Optional: resolves once every acknowledged audit record is in the database for other processes to read (SQLite journals them first). */
+  flushAudit?(): Promise<void>;
   /** Records of one chain with seq > afterSeq, ascending, at most `limit` (verification). */
   listAuditChain?(chain: string, afterSeq: number, limit: number): Promise<AuditRecord[]>;
   /** Checkpoints of one chain, ascending by seq (anchors before ordinary checkpoints of the same seq). */

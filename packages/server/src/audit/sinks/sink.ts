@@ -15,5 +15,7 @@ export interface AuditSink {
    * entries onto the chain it holds and persists them, off the request thread (Store.sealAudit).
    */
   writeEntries?(batch: Omit<AuditSealBatch, "key">): Promise<AuditSealResult>;
+  /** Optional: makes what was written readable by other processes, if it is not already (the SQLite store's journal). */
+  flush?(): Promise<void>;
   close(): Promise<void>;
 }

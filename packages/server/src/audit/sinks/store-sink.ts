@@ -22,5 +22,9 @@ export class StoreSink implements AuditSink {
     return this.store.appendAudit!({ records, checkpoints });
   }
 
+  async flush(): Promise<void> {
+    await this.store.flushAudit?.();
+  }
+
   async close(): Promise<void> {}
 }

@@ -73,12 +73,15 @@ export async function putSecretValue(deps: SecretsDeps, ctx: RequestContext, inp
   const first = await requireSecret(deps, ctx, input.SecretId, "PutSecretValue", () => ({ "secretsmanager:VersionStage": input.VersionStages ?? [AWSCURRENT] }));
   assertNotReplica(first);
   assertNotDeleted(first);
-  return mutateSecret(deps, first, async (s) => {
+  const out = await mutateSecret(deps, first, async (s) => {
     assertNotDeleted(s);
     const p = await planVersion(deps, s, { token, value, stages: input.VersionStages ?? [AWSCURRENT] }, {});
     if ("existing" in p) return { changes: [], result: { ARN: s.arn, Name: s.name, VersionId: token, VersionStages: p.existing } };
     return { changes: p.changes, result: { ARN: s.arn, Name: s.name, VersionId: token, VersionStages: p.stages } };
   });
+  // The audit record names the version written.
+  if (ctx.call) ctx.call.versionId = token;
+  return out;
 }
 
 /** UpdateSecret: metadata, and with a value a new AWSCURRENT version. */

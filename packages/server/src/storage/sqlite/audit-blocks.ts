@@ -171,3 +171,18 @@ export function sealEntries(
     : undefined;
   return { block, keys, result: { firstSeq: head.seq + 1, prevHash: head.hash, hashes, checkpoints } };
 }
+
+/** Consecutive blocks of one chain as one block (their records texts joined). */
+export function mergeBlocks(blocks: readonly AuditBlock[]): AuditBlock {
+  if (blocks.length === 1) return blocks[0]!;
+  const first = blocks[0]!;
+  const last = blocks.at(-1)!;
+  let minTime = Infinity;
+  let maxTime = -Infinity;
+  for (const b of blocks) {
+    if (b.minTime < minTime) minTime = b.minTime;
+    if (b.maxTime > maxTime) maxTime = b.maxTime;
+  }
+  const records = `[${blocks.map((b) => b.records.slice(1, -1)).join(",")}]`;
+  return { chain: first.chain, firstSeq: first.firstSeq, lastSeq: last.lastSeq, minTime, maxTime, prevHash: first.prevHash, lastHash: last.lastHash, records };
+}

@@ -20,11 +20,15 @@ export interface SqliteStoreOptions extends ConnectionOptions {
    * run on the calling thread. Default inline.
    */
   writer?: "thread" | "inline";
+  /** `thread`: the audit chain this server writes; what its journal holds after a crash is stored at start. */
+  auditChain?: string;
 }
 
 /** Where writes go: applied on this thread, or sent to the writer thread. */
 interface WriteChannel {
   write(w: WriteOp): Promise<WriteValue>;
+  /** Resolves once every audit record acknowledged so far is in the database (the writer thread journals them first). */
+  flushAudit(): Promise<void>;
   /** PRAGMA data_version of the writing connection: moves only when another process commits. */
   stamp(): number;
   close(): Promise<void>;
@@ -42,6 +46,7 @@ class InlineChannel implements WriteChannel {
     if (!r.ok) throw resultError(r);
     return r.value;
   }
+  async flushAudit(): Promise<void> {}
   stamp(): number {
     return this.version.get() as number;
   }
@@ -55,10 +60,10 @@ class ThreadChannel implements WriteChannel {
   private next = 1;
   private failed: Error | undefined;
 
-  constructor(o: ConnectionOptions) {
+  constructor(o: ConnectionOptions, auditChain?: string) {
     const sab = new SharedArrayBuffer(4);
     this.stampView = new Int32Array(sab);
-    this.worker = new Worker(new URL("./writer-thread.js", import.meta.url), { workerData: { options: o, stamp: sab } });
+    this.worker = new Worker(new URL("./writer-thread.js", import.meta.url), { workerData: { options: o, stamp: sab, ...(auditChain !== undefined ? { auditChain } : {}) } });
     // The thread keeps the process alive only while a write is in flight.
     this.worker.unref();
     this.worker.on("message", (results: { id: number; result: WriteResult }[]) => {
@@ -89,6 +94,10 @@ class ThreadChannel implements WriteChannel {
       this.worker.ref();
       this.worker.postMessage({ id, w });
     });
+  }
+
+  async flushAudit(): Promise<void> {
+    await this.write({ op: "flushAudit" });
   }
 
   stamp(): number {
@@ -133,7 +142,7 @@ export class SqliteStore implements Store {
     this.db = openConnection(opts);
     migrate(this.db);
     this.audit = new SqliteAuditReader(this.db);
-    this.writes = opts.writer === "thread" ? new ThreadChannel(opts) : new InlineChannel(this.db);
+    this.writes = opts.writer === "thread" ? new ThreadChannel(opts, opts.auditChain) : new InlineChannel(this.db);
     const p = (sql: string) => this.db.prepare(sql);
     this.stmt = {
       dueRotation: p(`SELECT * FROM secrets WHERE rotation_due_at IS NOT NULL AND rotation_due_at <= ? AND deleted_at IS NULL ORDER BY rotation_due_at LIMIT ?`),
@@ -396,6 +405,8 @@ export class SqliteStore implements Store {
 
   // The audit trail (store.ts, audit-blocks.ts): a batch goes to the writer as one block per chain,
   // encoded here; it shares the transaction and the fsync of whatever else is being committed.
+  // sealAudit on the writer thread is journaled first (audit-journal.ts): every read of the trail
+  // below waits until what was acknowledged is in the database.
   async appendAudit(batch: AuditBatch): Promise<void> {
     if (batch.records.length === 0 && batch.checkpoints.length === 0) return;
     await this.writes.write({ op: "appendAudit", blocks: encodeBlocks(batch.records), checkpoints: batch.checkpoints });
@@ -408,27 +419,37 @@ export class SqliteStore implements Store {
 
   private readonly audit: SqliteAuditReader;
 
+  async flushAudit(): Promise<void> {
+    await this.writes.flushAudit();
+  }
+
   async auditChains(): Promise<AuditChainInfo[]> {
+    await this.writes.flushAudit();
     return this.audit.chains();
   }
 
   async listAuditChain(chain: string, afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    await this.writes.flushAudit();
     return this.audit.listChain(chain, afterSeq, limit);
   }
 
   async listAuditCheckpoints(chain: string): Promise<AuditCheckpoint[]> {
+    await this.writes.flushAudit();
     return this.audit.checkpoints(chain);
   }
 
   async queryAudit(q: AuditQuery): Promise<AuditRecord[]> {
+    await this.writes.flushAudit();
     return this.audit.query(q);
   }
 
   async summarizeAudit(q: AuditSummaryQuery): Promise<AuditSummaryRow[]> {
+    await this.writes.flushAudit();
     return this.audit.summarize(q);
   }
 
   async pruneAudit(anchor: AuditCheckpoint): Promise<number> {
+    await this.writes.flushAudit();
     const n = this.audit.countThrough(anchor.chain, anchor.seq);
     await this.writes.write({ op: "pruneAudit", anchor });
     return n;

@@ -8,15 +8,36 @@ import { SqliteWriter, type WriteOp, type WriteResult } from "./writer.js";
  * are applied together in the next transaction (group commit). After each batch, and every
  * 50 ms, it publishes PRAGMA data_version of its connection — which moves only when another
  * process commits — for the main thread's read cache.
+ *
+ * Fail-closed audit records are made durable in per-chain journals (audit-journal.ts) and moved
+ * into the database in the background: when a tenth of a second's worth has gathered, or
+ * JOURNAL_RECORDS of them, after the answers of the batch that reached it have been sent.
  */
-const data = workerData as { options: ConnectionOptions; stamp: SharedArrayBuffer };
+const data = workerData as { options: ConnectionOptions; stamp: SharedArrayBuffer; auditChain?: string };
 const db = openConnection(data.options);
-const writer = new SqliteWriter(db);
+const journaling = data.options.path !== ":memory:";
+const writer = new SqliteWriter(db, journaling ? { journalFor: data.options.path, journalSync: data.options.synchronous !== "normal" } : {});
+/** Journaled audit records moved into the database at once, at most this long after they were journaled. */
+const JOURNAL_RECORDS = 1024;
+const JOURNAL_MS = 100;
+// The server's own chain: what a crash left in its journal goes into the database before anything is read.
+if (journaling && data.auditChain !== undefined) writer.run([{ op: "flushAudit", chain: data.auditChain }]);
 const stamp = new Int32Array(data.stamp);
 const version = db.prepare("PRAGMA data_version").pluck();
 const publish = () => Atomics.store(stamp, 0, version.get() as number);
 publish();
-const timer = setInterval(publish, 50);
+const storeJournaled = () => {
+  const b = writer.journalBacklog();
+  if (b.blocks && (b.records >= JOURNAL_RECORDS || performance.now() - b.since >= JOURNAL_MS)) {
+    // A failure leaves the records journaled; the reads' flushAudit reports it.
+    writer.run([{ op: "flushAudit" }]);
+    publish();
+  }
+};
+const timer = setInterval(() => {
+  publish();
+  storeJournaled();
+}, 50);
 
 let queue: { id: number; w: WriteOp }[] = [];
 let scheduled = false;
@@ -28,12 +49,18 @@ function flush(): void {
   const results: WriteResult[] = writer.run(batch.map((b) => b.w));
   publish();
   parentPort!.postMessage(batch.map((b, i) => ({ id: b.id, result: results[i]! })));
+  if (journaling) storeJournaled();
 }
 
 parentPort!.on("message", (m: { id: number; w: WriteOp } | { close: true }) => {
   if ("close" in m) {
     if (queue.length) flush();
     clearInterval(timer);
+    try {
+      writer.closeJournals();
+    } catch {
+      // Left journaled: stored on the next start.
+    }
     db.close();
     // Closing the port lets the thread end once the answers above are delivered.
     parentPort!.close();

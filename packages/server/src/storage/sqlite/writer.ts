@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { existsSync } from "node:fs";
 import type { Sealed } from "../../crypto/envelope.js";
 import type { RotatorRegistration } from "../../rotation/records.js";
 import type { AccessKeyRecord, AccountRecord, UserPolicyRecord, UserRecord } from "../../secrets/records.js";
@@ -6,7 +7,8 @@ import type { ConsumerRecord } from "../../changes/consumers.js";
 import { StoreConflict, type AccessBatch, type Change, type WrappedKeyRef } from "../store.js";
 import type { AuditCheckpoint, AuditSealResult } from "../../audit/records.js";
 import { rotationParams, secretParams } from "./rows.js";
-import { EMPTY_HEAD, decodeBlock, encodeBlock, groupOf, recordKeys, sealEntries, type AuditBlock, type ChainHead } from "./audit-blocks.js";
+import { EMPTY_HEAD, decodeBlock, encodeBlock, groupOf, mergeBlocks, recordKeys, sealEntries, type AuditBlock, type ChainHead } from "./audit-blocks.js";
+import { AuditJournal, journalLine, journalPath, type JournalBlock } from "./audit-journal.js";
 
 /** Every write the store makes, as data (so that it can be sent to the writer thread). */
 export type WriteOp =
@@ -28,7 +30,36 @@ export type WriteOp =
   | { op: "deleteUserPolicy"; accountId: string; userName: string; policyName: string }
   | { op: "appendAudit"; blocks: readonly AuditBlock[]; checkpoints: readonly AuditCheckpoint[] }
   | { op: "pruneAudit"; anchor: AuditCheckpoint }
-  | { op: "sealAudit"; key: string; chain: string; entries: string; checkpointEvery: number; checkpoint: boolean; time: number };
+  | { op: "sealAudit"; key: string; chain: string; entries: string; checkpointEvery: number; checkpoint: boolean; time: number }
+  /** Moves journaled audit blocks into the database (before reads); with a chain, first recovers that chain's journal. */
+  | { op: "flushAudit"; chain?: string };
+
+export interface WriterOptions {
+  /**
+   * The database file whose audit journals (audit-journal.ts) this writer keeps: sealAudit then
+   * makes a batch durable with one journal append instead of a transaction. Only one writer may
+   * journal a chain (the server's writer thread); without it, sealAudit commits directly.
+   */
+  journalFor?: string;
+  /** fdatasync each journal write (default); false under synchronous=normal, like the database's commits. */
+  journalSync?: boolean;
+}
+
+/** A journaled block not yet in the database, with its index keys (unknown for blocks read back from the file). */
+type PendingBlock = JournalBlock & { keys?: Set<string> };
+
+/** A journaled chain: its file, where it stands, and the blocks not yet in the database. */
+interface Journaled {
+  journal: AuditJournal;
+  head: ChainHead;
+  pending: PendingBlock[];
+  pendingRecords: number;
+  /** When the oldest pending block was journaled (ms, performance.now()). */
+  since: number;
+}
+
+/** Records merged into one stored block when journaled blocks move into the database. */
+const MERGE_RECORDS = 256;
 
 /** What a write answers: whether it changed something, or what it sealed (sealAudit). */
 export type WriteValue = boolean | AuditSealResult | undefined;
@@ -43,7 +74,7 @@ export type WriteResult = { ok: true; value?: WriteValue } | { ok: false; confli
 export class SqliteWriter {
   private readonly s: Record<string, Database.Statement>;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(private readonly db: Database.Database, private readonly o: WriterOptions = {}) {
     // The audit trail writes a steady stream; checkpointing every 1000 pages (the default) stalls the
     // commits queued behind each checkpoint. 10000 pages (~40 MiB of WAL) makes the stalls rarer and
     // lets rewritten pages (the tail pages of audit_blocks and its indexes) coalesce before they are copied.
@@ -127,8 +158,215 @@ export class SqliteWriter {
     return { ...EMPTY_HEAD, checkpointSeq };
   }
 
-  /** Applies the batch in one transaction; returns one result per write, in order. */
+  private readonly journals = new Map<string, Journaled>();
+  /**
+   * Why journaled records could not be moved into the database, until a later attempt succeeds.
+   * Meanwhile nothing more is journaled: the journal stays bounded, and a fail-closed trail refuses
+   * calls while its store refuses records, as it did when every batch was a transaction.
+   */
+  private storeFailure: Error | undefined;
+
+  /**
+   * Applies the batch; returns one result per write, in order. Journaled audit seals (WriterOptions)
+   * are made durable together by one journal append; every other write goes into one transaction.
+   */
   run(batch: readonly WriteOp[]): WriteResult[] {
+    if (!this.o.journalFor) return this.transaction(batch);
+    const journaled: number[] = [];
+    const other: number[] = [];
+    for (let i = 0; i < batch.length; i++) (batch[i]!.op === "sealAudit" ? journaled : other).push(i);
+    if (journaled.length === 0) return this.transaction(batch);
+    const results: WriteResult[] = new Array(batch.length);
+    if (other.length) {
+      const r = this.transaction(other.map((i) => batch[i]!));
+      for (let k = 0; k < other.length; k++) results[other[k]!] = r[k]!;
+    }
+    const r = this.sealToJournals(journaled.map((i) => batch[i] as Extract<WriteOp, { op: "sealAudit" }>));
+    for (let k = 0; k < journaled.length; k++) results[journaled[k]!] = r[k]!;
+    return results;
+  }
+
+  /**
+   * The journal of `chain`, opened on first use. What a previous run left in it (complete lines:
+   * acknowledged records) is pending like any journaled block: the next flushAudit stores it, after
+   * checking that it follows the stored chain, and new records are sealed on top of it.
+   */
+  private journaled(chain: string): Journaled {
+    let j = this.journals.get(chain);
+    if (j) return j;
+    const journal = new AuditJournal(journalPath(this.o.journalFor!, chain), chain, this.o.journalSync ?? true);
+    let head = this.auditHead(chain);
+    let records = 0;
+    for (const { block: b, checkpoints } of journal.leftover) {
+      for (const c of checkpoints) if (c.seq > head.checkpointSeq) head = { ...head, checkpointSeq: c.seq };
+      if (b.lastSeq >= b.firstSeq && b.lastSeq > head.seq) {
+        records += b.lastSeq - Math.max(b.firstSeq, head.seq + 1) + 1;
+        head = { seq: b.lastSeq, hash: b.lastHash, checkpointSeq: head.checkpointSeq };
+      }
+    }
+    // Lines all in the database already (the journal had been stored, then the run ended): the journal starts again.
+    const pending = records ? [...journal.leftover] : [];
+    if (!records) journal.clear();
+    j = { journal, head, pending, pendingRecords: records, since: performance.now() };
+    this.journals.set(chain, j);
+    return j;
+  }
+
+  /** A chain's head as the database has it, once this transaction commits (another write path appended to it). */
+  private forgetHead(chain: string): void {
+    const j = this.journals.get(chain);
+    if (j) this.uncommitted.push(() => (j.head = this.auditHead(chain)));
+  }
+
+  /** Seals each batch onto its chain's head and makes them durable with one append (and fdatasync) per journal. */
+  private sealToJournals(ops: readonly Extract<WriteOp, { op: "sealAudit" }>[]): WriteResult[] {
+    const results: WriteResult[] = new Array(ops.length);
+    // While the store refuses records, each batch first tries again to move the journal into it.
+    if (this.storeFailure) this.transaction([{ op: "flushAudit" }]);
+    const staged = new Map<Journaled, { head: ChainHead; lines: string[]; blocks: PendingBlock[]; records: number; at: number[] }>();
+    for (let i = 0; i < ops.length; i++) {
+      const w = ops[i]!;
+      try {
+        if (this.storeFailure) throw this.storeFailure;
+        const j = this.journaled(w.chain);
+        let st = staged.get(j);
+        if (!st) staged.set(j, (st = { head: j.head, lines: [], blocks: [], records: 0, at: [] }));
+        const { block, keys, result } = sealEntries(Buffer.from(w.key, "hex"), w.chain, st.head, w.entries, w);
+        const cp = result.checkpoints.at(-1);
+        st.head = { seq: block ? block.lastSeq : st.head.seq, hash: block ? block.lastHash : st.head.hash, checkpointSeq: cp ? cp.seq : st.head.checkpointSeq };
+        if (block || result.checkpoints.length) {
+          const b = block ?? { chain: w.chain, firstSeq: st.head.seq + 1, lastSeq: st.head.seq, minTime: 0, maxTime: 0, prevHash: st.head.hash, lastHash: st.head.hash, records: "[]" };
+          st.lines.push(journalLine(b, result.checkpoints));
+          st.blocks.push({ block: b, checkpoints: result.checkpoints, keys });
+          st.records += block ? block.lastSeq - block.firstSeq + 1 : 0;
+        }
+        st.at.push(i);
+        results[i] = { ok: true, value: result };
+      } catch (e) {
+        results[i] = toResult(e);
+      }
+    }
+    for (const [j, st] of staged) {
+      try {
+        if (st.lines.length) j.journal.append(st.lines.join(""));
+      } catch (e) {
+        const failed = toResult(e);
+        for (const i of st.at) results[i] = failed;
+        continue;
+      }
+      if (j.pending.length === 0) j.since = performance.now();
+      j.head = st.head;
+      j.pending.push(...st.blocks);
+      j.pendingRecords += st.records;
+    }
+    return results;
+  }
+
+  /** Journaled records not yet in the database, and since when (ms, performance.now()) the oldest waits. */
+  journalBacklog(): { records: number; blocks: number; since: number } {
+    let records = 0;
+    let blocks = 0;
+    let since = Infinity;
+    for (const j of this.journals.values()) {
+      records += j.pendingRecords;
+      blocks += j.pending.length;
+      if (j.pending.length) since = Math.min(since, j.since);
+    }
+    return { records, blocks, since };
+  }
+
+  /** Moves every chain's journaled blocks into the database, in the current transaction; the journals are emptied once it commits. */
+  private storeJournals(): void {
+    for (const [chain, j] of this.journals) {
+      if (j.pending.length === 0) continue;
+      try {
+        this.storeJournaled(chain, j.pending);
+      } catch (e) {
+        this.storeFailure = new Error(`the audit journal ${j.journal.path} cannot be stored: ${(e as Error).message}`);
+        throw this.storeFailure;
+      }
+      this.uncommitted.push(() => {
+        this.storeFailure = undefined;
+        // Nothing is journaled between storing and this commit (both happen in one run()): the journal is all in the database.
+        j.pending = [];
+        j.pendingRecords = 0;
+        j.journal.clear();
+      });
+    }
+  }
+
+  /**
+   * Stores journaled blocks of `chain` after what the database holds: blocks (or their first
+   * records) already stored are skipped (a journal whose emptying was lost), the rest must follow
+   * the stored chain, and consecutive ones are merged into blocks of up to MERGE_RECORDS records.
+   */
+  private storeJournaled(chain: string, blocks: readonly PendingBlock[]): void {
+    const s = this.s;
+    let head = this.auditHead(chain);
+    let run: { block: AuditBlock; keys: Set<string> }[] = [];
+    let runRecords = 0;
+    const flushRun = () => {
+      if (run.length === 0) return;
+      const merged = mergeBlocks(run.map((r) => r.block));
+      this.insertAuditBlock(merged);
+      const keys = new Set<string>();
+      for (const r of run) for (const k of r.keys) keys.add(k);
+      this.indexAuditKeys(chain, merged.firstSeq, keys);
+      run = [];
+      runRecords = 0;
+    };
+    for (const jb of blocks) {
+      let b = jb.block;
+      for (const c of jb.checkpoints) s.insertAuditCheckpoint!.run(c.chain, c.seq, c.kind, c.hash, c.time, c.sig);
+      if (b.lastSeq < b.firstSeq || b.lastSeq <= head.seq) continue;
+      let keys = jb.keys;
+      const straddles = b.firstSeq <= head.seq;
+      if (straddles || !keys) {
+        // Its records after the stored head (all of them unless it straddles it), and their keys.
+        const kept = decodeBlock(chain, b.records).filter((r) => r.seq > head.seq);
+        // Re-encoded, the block links to what its first kept record links to: insertAuditBlock checks that against the head.
+        if (straddles) b = encodeBlock(kept);
+        keys = new Set<string>();
+        for (const r of kept) recordKeys(r, keys);
+      }
+      const n = b.lastSeq - b.firstSeq + 1;
+      if (runRecords && runRecords + n > MERGE_RECORDS) flushRun();
+      run.push({ block: b, keys });
+      runRecords += n;
+      head = { seq: b.lastSeq, hash: b.lastHash, checkpointSeq: head.checkpointSeq };
+    }
+    flushRun();
+  }
+
+  /** Inserts a block after the stored chain: appends are contiguous, so a block sealed on top of one that failed fails too, and the chain never has a gap or a seq twice. */
+  private insertAuditBlock(b: AuditBlock): void {
+    const s = this.s;
+    const last = s.auditLastBlock!.get(b.chain) as { last_seq: number; last_hash: string } | undefined;
+    if (last && last.last_seq >= b.firstSeq) {
+      throw Object.assign(new Error(`audit record ${b.chain}/${b.firstSeq} already stored`), { code: "SQLITE_CONSTRAINT_PRIMARYKEY" });
+    }
+    if (b.firstSeq > 1) {
+      const prev = last && last.last_seq === b.firstSeq - 1 ? last.last_hash : (s.auditAnchorAt!.pluck().get(b.chain, b.firstSeq - 1) as string | undefined);
+      if (prev !== b.prevHash) throw new Error(`audit record ${b.chain}/${b.firstSeq} does not follow the stored chain`);
+    }
+    s.insertAuditBlock!.run(b.chain, b.firstSeq, b.lastSeq, b.minTime, b.maxTime, b.lastHash, b.records);
+  }
+
+  /** Stores what is journaled and closes the journals (what cannot be stored stays journaled for the next start). */
+  closeJournals(): void {
+    try {
+      if (this.journalBacklog().blocks) {
+        const [r] = this.transaction([{ op: "flushAudit" }]);
+        if (!r!.ok) throw resultError(r!);
+      }
+    } finally {
+      for (const j of this.journals.values()) j.journal.close();
+      this.journals.clear();
+    }
+  }
+
+  /** Applies the batch in one transaction; returns one result per write, in order. */
+  private transaction(batch: readonly WriteOp[]): WriteResult[] {
     const results: WriteResult[] = [];
     this.uncommitted.length = 0;
     this.db.exec("BEGIN IMMEDIATE");
@@ -211,27 +449,23 @@ export class SqliteWriter {
       case "deleteUserPolicy":
         return s.deleteUserPolicy!.run(w.accountId, w.userName, w.policyName).changes > 0;
       case "appendAudit": {
-        for (const b of w.blocks) {
-          // Appends are contiguous: a block follows the stored record (or anchor) its first record links to, so a
-          // block sealed on top of one that failed fails too, and the chain never has a gap or a seq twice.
-          const last = s.auditLastBlock!.get(b.chain) as { last_seq: number; last_hash: string } | undefined;
-          if (last && last.last_seq >= b.firstSeq) {
-            throw Object.assign(new Error(`audit record ${b.chain}/${b.firstSeq} already stored`), { code: "SQLITE_CONSTRAINT_PRIMARYKEY" });
-          }
-          if (b.firstSeq > 1) {
-            const prev = last && last.last_seq === b.firstSeq - 1 ? last.last_hash : (s.auditAnchorAt!.pluck().get(b.chain, b.firstSeq - 1) as string | undefined);
-            if (prev !== b.prevHash) throw new Error(`audit record ${b.chain}/${b.firstSeq} does not follow the stored chain`);
-          }
-          s.insertAuditBlock!.run(b.chain, b.firstSeq, b.lastSeq, b.minTime, b.maxTime, b.lastHash, b.records);
-        }
+        this.storeJournals();
+        for (const b of w.blocks) this.insertAuditBlock(b);
         for (const b of w.blocks) {
           const keys = new Set<string>();
           for (const r of decodeBlock(b.chain, b.records)) recordKeys(r, keys);
           this.indexAuditKeys(b.chain, b.firstSeq, keys);
         }
         for (const c of w.checkpoints) s.insertAuditCheckpoint!.run(c.chain, c.seq, c.kind, c.hash, c.time, c.sig);
+        // A chain written both ways: its journal seals on the head read again.
+        for (const b of w.blocks) this.forgetHead(b.chain);
         return undefined;
       }
+      case "flushAudit":
+        // Recovery only: a chain without a journal file gets one when it first seals.
+        if (w.chain !== undefined && this.o.journalFor && existsSync(journalPath(this.o.journalFor, w.chain))) this.journaled(w.chain);
+        this.storeJournals();
+        return undefined;
       case "sealAudit": {
         const key = Buffer.from(w.key, "hex");
         const head = this.auditHead(w.chain);
@@ -244,6 +478,7 @@ export class SqliteWriter {
         return result;
       }
       case "pruneAudit": {
+        this.storeJournals();
         const a = w.anchor;
         s.insertAuditCheckpoint!.run(a.chain, a.seq, a.kind, a.hash, a.time, a.sig);
         s.pruneAuditCheckpoints!.run(a.chain, a.seq);
