@@ -185,3 +185,43 @@ test("journaling writer: while the database refuses records, seals are refused t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("journaling writer: a move without sync keeps the journal (its commit may be lost to a power cut) until a synced one lets it start again", () => {
+  const dir = tempDir();
+  try {
+    const first = journalingWriter(dir);
+    assert.ok(first.writer.run([sealOp(0, 10)])[0]!.ok);
+    assert.ok(first.writer.run([{ op: "flushAudit" }])[0]!.ok);
+    assert.equal(first.reader.listChain("c1", 0, 100).length, 10, "readable at once");
+    assert.equal(first.db.pragma("synchronous", { simple: true }), 2, "the connection is back to synchronous=full");
+    const b = first.writer.journalBacklog();
+    assert.equal(b.records, 0);
+    assert.ok(b.unsyncedBytes > 0, "the journal keeps what the unsynced commit stored");
+    assert.equal(readJournal(readFileSync(journalPath(first.path, "c1")), "c1").length, 1);
+    assert.ok(first.writer.run([sealOp(10, 5)])[0]!.ok);
+    first.db.close();
+
+    // The machine lost the unsynced commit: the database has none of the records, the journal has them all.
+    const lost = openConnection({ path: first.path });
+    lost.exec("DELETE FROM audit_blocks; DELETE FROM audit_keys");
+    lost.close();
+    const second = journalingWriter(dir);
+    assert.ok(second.writer.run([{ op: "flushAudit", chain: "c1", sync: true }])[0]!.ok);
+    assert.deepEqual(JSON.parse(JSON.stringify(second.reader.listChain("c1", 0, 100))), JSON.parse(JSON.stringify(chainOf(15))));
+    assert.equal(second.writer.journalBacklog().unsyncedBytes, 0, "after a synced commit the journal starts again");
+
+    // A sync with nothing new to store still syncs what an earlier move stored, then lets the journal start again.
+    assert.ok(second.writer.run([sealOp(15, 5)])[0]!.ok);
+    assert.ok(second.writer.run([{ op: "flushAudit" }])[0]!.ok);
+    assert.ok(second.writer.journalBacklog().unsyncedBytes > 0);
+    assert.ok(second.writer.run([{ op: "flushAudit", sync: true }])[0]!.ok);
+    assert.equal(second.writer.journalBacklog().unsyncedBytes, 0);
+    assert.ok(second.writer.run([sealOp(20, 2)])[0]!.ok);
+    assert.equal(readJournal(readFileSync(journalPath(second.path, "c1")), "c1")[0]!.block.firstSeq, 21, "the journal started again");
+    second.writer.closeJournals();
+    assert.equal(second.reader.listChain("c1", 0, 100).length, 22);
+    second.db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -102,6 +102,11 @@ export class AuditJournal {
     for (const jb of this.leftover) this.offset += Buffer.byteLength(journalLine(jb.block, jb.checkpoints), "utf8");
   }
 
+  /** Bytes of lines in the journal (since it last started again). */
+  get length(): number {
+    return this.offset;
+  }
+
   /** Writes the lines after the journal's last one and makes them durable; throws when they may not be (and every later write throws too). */
   append(lines: string): void {
     if (this.broken) throw this.broken;

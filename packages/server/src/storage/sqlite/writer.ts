@@ -31,8 +31,12 @@ export type WriteOp =
   | { op: "appendAudit"; blocks: readonly AuditBlock[]; checkpoints: readonly AuditCheckpoint[] }
   | { op: "pruneAudit"; anchor: AuditCheckpoint }
   | { op: "sealAudit"; key: string; chain: string; entries: string; checkpointEvery: number; checkpoint: boolean; time: number }
-  /** Moves journaled audit blocks into the database (before reads); with a chain, first recovers that chain's journal. */
-  | { op: "flushAudit"; chain?: string };
+  /**
+   * Moves journaled audit blocks into the database (before reads); with a chain, first recovers
+   * that chain's journal. Without `sync` (under synchronous=full) the move is committed without an
+   * fsync and the journal keeps the blocks; with it the commit is synced and the journal starts again.
+   */
+  | { op: "flushAudit"; chain?: string; sync?: boolean };
 
 export interface WriterOptions {
   /**
@@ -56,6 +60,11 @@ interface Journaled {
   pendingRecords: number;
   /** When the oldest pending block was journaled (ms, performance.now()). */
   since: number;
+  /**
+   * Since when (ms) the journal holds blocks stored by a commit that was not synced: it may not
+   * start again until a synced commit (flushAudit with sync) has made them durable in the database.
+   */
+  unsyncedSince: number | undefined;
 }
 
 /** Records merged into one stored block when journaled blocks move into the database. */
@@ -204,10 +213,11 @@ export class SqliteWriter {
         head = { seq: b.lastSeq, hash: b.lastHash, checkpointSeq: head.checkpointSeq };
       }
     }
-    // Lines all in the database already (the journal had been stored, then the run ended): the journal starts again.
+    // Lines all in the database already (the journal had been stored, then the run ended): kept until a synced commit, as
+    // the commit that stored them may not have been synced.
     const pending = records ? [...journal.leftover] : [];
-    if (!records) journal.clear();
-    j = { journal, head, pending, pendingRecords: records, since: performance.now() };
+    const now = performance.now();
+    j = { journal, head, pending, pendingRecords: records, since: now, unsyncedSince: !records && journal.leftover.length ? now : undefined };
     this.journals.set(chain, j);
     return j;
   }
@@ -262,35 +272,59 @@ export class SqliteWriter {
     return results;
   }
 
-  /** Journaled records not yet in the database, and since when (ms, performance.now()) the oldest waits. */
-  journalBacklog(): { records: number; blocks: number; since: number } {
+  /**
+   * Journaled records not yet in the database, and since when (ms, performance.now()) the oldest
+   * waits; the bytes of journal kept only until a synced commit, and since when.
+   */
+  journalBacklog(): { records: number; blocks: number; since: number; unsyncedBytes: number; unsyncedSince: number } {
     let records = 0;
     let blocks = 0;
     let since = Infinity;
+    let unsyncedBytes = 0;
+    let unsyncedSince = Infinity;
     for (const j of this.journals.values()) {
       records += j.pendingRecords;
       blocks += j.pending.length;
       if (j.pending.length) since = Math.min(since, j.since);
+      if (j.unsyncedSince !== undefined) {
+        unsyncedBytes += j.journal.length;
+        unsyncedSince = Math.min(unsyncedSince, j.unsyncedSince);
+      }
     }
-    return { records, blocks, since };
+    return { records, blocks, since, unsyncedBytes, unsyncedSince };
   }
 
-  /** Moves every chain's journaled blocks into the database, in the current transaction; the journals are emptied once it commits. */
+  /** Whether the current transaction's commit is synced (synchronous=full); see transaction(). */
+  private synced = true;
+
+  /**
+   * Moves every chain's journaled blocks into the database, in the current transaction. Once it
+   * commits, a journal whose blocks are all durable in the database starts again: after a synced
+   * commit, or at once when the journal itself is not synced (synchronous=normal). After an
+   * unsynced commit it keeps them until a synced one (a sync with nothing new to store writes a
+   * meta row, so that the commit has something to sync).
+   */
   private storeJournals(): void {
+    const journalSynced = this.o.journalSync ?? true;
     for (const [chain, j] of this.journals) {
-      if (j.pending.length === 0) continue;
+      if (j.pending.length === 0 && !(this.synced && j.unsyncedSince !== undefined)) continue;
       try {
-        this.storeJournaled(chain, j.pending);
+        if (j.pending.length) this.storeJournaled(chain, j.pending);
+        else this.s.setMeta!.run(`audit_journal_synced:${chain}`, String(Date.now()));
       } catch (e) {
         this.storeFailure = new Error(`the audit journal ${j.journal.path} cannot be stored: ${(e as Error).message}`);
         throw this.storeFailure;
       }
+      const durable = this.synced || !journalSynced;
       this.uncommitted.push(() => {
         this.storeFailure = undefined;
         // Nothing is journaled between storing and this commit (both happen in one run()): the journal is all in the database.
         j.pending = [];
         j.pendingRecords = 0;
-        j.journal.clear();
+        if (durable) {
+          j.journal.clear();
+          j.unsyncedSince = undefined;
+        } else j.unsyncedSince ??= performance.now();
       });
     }
   }
@@ -355,8 +389,9 @@ export class SqliteWriter {
   /** Stores what is journaled and closes the journals (what cannot be stored stays journaled for the next start). */
   closeJournals(): void {
     try {
-      if (this.journalBacklog().blocks) {
-        const [r] = this.transaction([{ op: "flushAudit" }]);
+      const b = this.journalBacklog();
+      if (b.blocks || b.unsyncedBytes) {
+        const [r] = this.transaction([{ op: "flushAudit", sync: true }]);
         if (!r!.ok) throw resultError(r!);
       }
     } finally {
@@ -365,8 +400,25 @@ export class SqliteWriter {
     }
   }
 
-  /** Applies the batch in one transaction; returns one result per write, in order. */
+  /**
+   * Applies the batch in one transaction; returns one result per write, in order. A batch of
+   * nothing but unsynced journal moves (flushAudit without sync) commits under synchronous=normal:
+   * no fsync, as its records stay durable in the journal; every other commit is synced as configured.
+   */
   private transaction(batch: readonly WriteOp[]): WriteResult[] {
+    const unsynced = this.o.journalFor !== undefined && (this.o.journalSync ?? true) && batch.every((w) => w.op === "flushAudit" && !w.sync);
+    if (!unsynced) return this.transactionAs(batch);
+    this.db.pragma("synchronous = normal");
+    this.synced = false;
+    try {
+      return this.transactionAs(batch);
+    } finally {
+      this.synced = true;
+      this.db.pragma("synchronous = full");
+    }
+  }
+
+  private transactionAs(batch: readonly WriteOp[]): WriteResult[] {
     const results: WriteResult[] = [];
     this.uncommitted.length = 0;
     this.db.exec("BEGIN IMMEDIATE");
