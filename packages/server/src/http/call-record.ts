@@ -71,7 +71,9 @@ export function observeAll(observers: readonly CallObserver[]): CallObserver | u
       const r = o(c);
       if (r) (pending ??= []).push(r);
     }
-    return pending && Promise.all(pending).then(() => undefined);
+    // Usually one (the audit log's): its own promise, not another one around it.
+    if (pending === undefined || pending.length === 1) return pending?.[0];
+    return Promise.all(pending).then(() => undefined);
   };
 }
 
