@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { GENESIS, seal } from "../../audit/chain.js";
 import type { AuditEntry, AuditRecord } from "../../audit/records.js";
 import { ChainVerifier } from "../../audit/verify.js";
-import { EMPTY_HEAD, decodeBlock, encodeBlock, encodeEntries, sealEntries } from "./audit-blocks.js";
+import { EMPTY_HEAD, decodeBlock, encodeBlock, encodeEntries, sealEntries, tupleTexts } from "./audit-blocks.js";
 
 const key = Buffer.alloc(32, 3);
 const entries: AuditEntry[] = [
@@ -40,4 +40,12 @@ test("sealing encoded entries gives the records seal() gives, block and keys inc
   const forced = sealEntries(key, "c1", { seq: 4, hash: next.result.hashes[0]!, checkpointSeq: 3 }, encodeEntries([]), { checkpointEvery: 1000, checkpoint: true, time: 9 });
   assert.equal(forced.block, undefined);
   assert.deepEqual(forced.result.checkpoints.map((c) => c.seq), [4]);
+});
+
+test("the tuple texts of encoded entries are each tuple's own JSON, whatever the strings hold", () => {
+  const tricky = ['a"],["b', "back\\slash\\", 'quote\\"', "line\nbreak\ttab", "üñí€😀", "]", "[", ",", "\u0000\u001f", ""];
+  const tuples = tricky.map((s, i) => [i - 3, s, null, 1.5e-7, s.length ? s : null]);
+  assert.deepEqual(tupleTexts(JSON.stringify(tuples)), tuples.map((t) => JSON.stringify(t)));
+  assert.deepEqual(tupleTexts("[]"), []);
+  assert.deepEqual(tupleTexts(JSON.stringify([[1]])), ["[1]"]);
 });

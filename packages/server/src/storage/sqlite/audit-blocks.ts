@@ -123,6 +123,29 @@ export function encodeEntries(entries: readonly AuditEntry[]): string {
   return JSON.stringify(out);
 }
 
+/**
+ * The texts of the tuples in encodeEntries' output (JSON.stringify of an array of arrays of
+ * scalars), each with its brackets: the writer builds a record's canonical form and stored tuple
+ * around them instead of serialising every entry again.
+ */
+export function tupleTexts(text: string): string[] {
+  const out: string[] = [];
+  const n = text.length;
+  let i = 1;
+  while (i < n && text.charCodeAt(i) === 0x5b /* [ */) {
+    const start = i;
+    for (i++; ; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22 /* " */) {
+        for (i++; text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c /* \ */) i++;
+      } else if (c === 0x5d /* ] */ || i >= n) break;
+    }
+    out.push(text.slice(start, i + 1));
+    i += 2; // past "]" and the "," (or the closing "]")
+  }
+  return out;
+}
+
 /** Where a chain stands: its last record (or anchor), and its last checkpoint's seq. */
 export interface ChainHead {
   seq: number;
@@ -142,18 +165,25 @@ export function sealEntries(
   key: Buffer, chain: string, head: ChainHead, text: string, o: { checkpointEvery: number; checkpoint: boolean; time: number },
 ): { block: AuditBlock | undefined; keys: Set<string>; result: AuditSealResult } {
   const entries = JSON.parse(text) as EntryTuple[];
-  const tuples: unknown[] = new Array(entries.length);
-  const hashes: string[] = new Array(entries.length);
+  const lines = tupleTexts(text);
+  if (lines.length !== entries.length) throw new Error(`sealing audit entries: ${entries.length} entries but ${lines.length} tuples`);
+  const tuples: string[] = new Array(lines.length);
+  const hashes: string[] = new Array(lines.length);
   const keys = new Set<string>();
+  const chainJson = JSON.stringify(chain);
   let seq = head.seq;
   let prev = head.hash;
   let minTime = Infinity;
   let maxTime = -Infinity;
-  for (let i = 0; i < entries.length; i++) {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
     const t = entries[i]!;
+    // The entry's fields as JSON, without its brackets: JSON.stringify([1, chain, seq, ...t]) and
+    // JSON.stringify([seq, ...t, prev, hash]) are these texts joined with commas (hashes are hex).
+    const fields = line.slice(1, -1);
     seq++;
-    const hash = hashCanonical(key, prev, JSON.stringify([1, chain, seq, ...t]));
-    tuples[i] = [seq, ...t, prev, hash];
+    const hash = hashCanonical(key, prev, `[1,${chainJson},${seq},${fields}]`);
+    tuples[i] = `[${seq},${fields},"${prev}","${hash}"]`;
     hashes[i] = hash;
     prev = hash;
     if (t[0] < minTime) minTime = t[0];
@@ -166,8 +196,8 @@ export function sealEntries(
   if (seq > head.checkpointSeq && (o.checkpoint || seq - head.checkpointSeq >= o.checkpointEvery)) {
     checkpoints.push(signCheckpoint(key, { kind: "checkpoint", chain, seq, hash: prev, time: o.time }));
   }
-  const block = entries.length
-    ? { chain, firstSeq: head.seq + 1, lastSeq: seq, minTime, maxTime, prevHash: head.hash, lastHash: prev, records: JSON.stringify(tuples) }
+  const block = lines.length
+    ? { chain, firstSeq: head.seq + 1, lastSeq: seq, minTime, maxTime, prevHash: head.hash, lastHash: prev, records: `[${tuples.join(",")}]` }
     : undefined;
   return { block, keys, result: { firstSeq: head.seq + 1, prevHash: head.hash, hashes, checkpoints } };
 }
