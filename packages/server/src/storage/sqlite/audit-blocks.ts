@@ -137,7 +137,7 @@ export function tupleTexts(text: string): string[] {
     for (i++; ; i++) {
       const c = text.charCodeAt(i);
       if (c === 0x22 /* " */) {
-        for (i++; text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c /* \ */) i++;
+        for (i++; i < n && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c /* \ */) i++;
       } else if (c === 0x5d /* ] */ || i >= n) break;
     }
     out.push(text.slice(start, i + 1));
