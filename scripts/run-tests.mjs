@@ -39,22 +39,20 @@ if (scan) env.KEYSHIFT_LEAK_SCAN = scan;
 // a CI log is often read from its tail.
 const tapDir = mkdtempSync(join(tmpdir(), "keyshift-test-tap-"));
 const tapFile = join(tapDir, "results.tap");
-const reporters = ["--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=tap", `--test-reporter-destination=${tapFile}`];
-if (!process.stdout.isTTY) reporters[0] = "--test-reporter=tap";
+const reporters = [`--test-reporter=${process.stdout.isTTY ? "spec" : "tap"}`, "--test-reporter-destination=stdout", "--test-reporter=tap", `--test-reporter-destination=${tapFile}`];
 const r = spawnSync(process.execPath, ["--test", ...reporters, `--test-concurrency=${concurrency}`, "--test-timeout=600000", ...selected], { stdio: "inherit", env });
 let status = r.status ?? 1;
-try {
-  const failures = failedTests(readFileSync(tapFile, "utf8"));
-  if (failures.length > 0) {
-    console.log(`\n# ${failures.length} failed test(s):`);
-    for (const f of failures) console.log(f);
-  }
-} catch { /* no TAP copy: the run itself failed to start */ }
-rmSync(tapDir, { recursive: true, force: true });
 const report = join(root, "packages", "server", "dist", "testing", "leak-report.js");
 if (scan && existsSync(report)) {
   const l = spawnSync(process.execPath, [report, scan], { stdio: "inherit", env });
   if (l.status !== 0) status = status || 1;
+}
+// Last, so that they end the log.
+const failures = existsSync(tapFile) ? failedTests(readFileSync(tapFile, "utf8")) : [];
+rmSync(tapDir, { recursive: true, force: true });
+if (failures.length > 0) {
+  console.log(`\n# ${failures.length} failed test(s):`);
+  for (const f of failures) console.log(f);
 }
 process.exit(status);
 
