@@ -225,3 +225,45 @@ test("journaling writer: a move without sync keeps the journal (its commit may b
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("journaling writer: a move with a limit stores the oldest whole blocks and keeps the rest pending; the journal starts again only once nothing is", () => {
+  const dir = tempDir();
+  try {
+    const first = journalingWriter(dir);
+    for (const from of [0, 10, 20]) assert.ok(first.writer.run([sealOp(from, 10)])[0]!.ok);
+    // 15 records asked for: the first two blocks, whole; the third stays pending.
+    assert.ok(first.writer.run([{ op: "flushAudit", limit: 15 }])[0]!.ok);
+    assert.equal(first.reader.listChain("c1", 0, 100).length, 20);
+    assert.equal(first.writer.journalBacklog().records, 10);
+    assert.ok(first.writer.journalBacklog().unsyncedBytes > 0, "stored by an unsynced commit");
+    // Even a synced step keeps every line while some are pending (the journal only starts again from its first byte).
+    assert.ok(first.writer.run([sealOp(30, 5)])[0]!.ok);
+    assert.ok(first.writer.run([{ op: "flushAudit", sync: true, limit: 5 }])[0]!.ok);
+    assert.equal(first.reader.listChain("c1", 0, 100).length, 30);
+    assert.equal(readJournal(readFileSync(journalPath(first.path, "c1")), "c1").length, 4);
+    first.db.close();
+
+    // Killed, and the machine lost what the database had not synced: the journal restores it all, once.
+    const lost = openConnection({ path: first.path });
+    lost.exec("DELETE FROM audit_blocks WHERE first_seq > 20");
+    lost.close();
+    const second = journalingWriter(dir);
+    assert.ok(second.writer.run([{ op: "flushAudit", chain: "c1", sync: true, limit: 8 }])[0]!.ok);
+    assert.equal(second.reader.listChain("c1", 0, 100).length, 30, "the first pending block, whole");
+    assert.equal(second.writer.journalBacklog().records, 5);
+    assert.ok(second.writer.run([{ op: "flushAudit", sync: true, limit: 8 }])[0]!.ok);
+    const b = second.writer.journalBacklog();
+    assert.equal(b.records, 0);
+    assert.equal(b.unsyncedBytes, 0, "nothing pending after a synced step: the journal starts again");
+    assert.ok(second.writer.run([sealOp(35, 2)])[0]!.ok);
+    assert.equal(readJournal(readFileSync(journalPath(second.path, "c1")), "c1")[0]!.block.firstSeq, 36);
+    second.writer.closeJournals();
+    const all = second.reader.listChain("c1", 0, 100);
+    assert.deepEqual(JSON.parse(JSON.stringify(all)), JSON.parse(JSON.stringify(chainOf(37))));
+    const v = new ChainVerifier(key, "c1", second.reader.checkpoints("c1"));
+    for (const rec of all) assert.ok(v.push(rec), JSON.stringify(v.problem));
+    second.db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

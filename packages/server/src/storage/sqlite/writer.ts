@@ -35,8 +35,10 @@ export type WriteOp =
    * Moves journaled audit blocks into the database (before reads); with a chain, first recovers
    * that chain's journal. Without `sync` (under synchronous=full) the move is committed without an
    * fsync and the journal keeps the blocks; with it the commit is synced and the journal starts again.
+   * `limit`: move the oldest blocks only, about this many records (whole blocks), and leave the rest
+   * pending; the journal starts again only once nothing is pending.
    */
-  | { op: "flushAudit"; chain?: string; sync?: boolean };
+  | { op: "flushAudit"; chain?: string; sync?: boolean; limit?: number };
 
 export interface WriterOptions {
   /**
@@ -204,7 +206,8 @@ export class SqliteWriter {
     let j = this.journals.get(chain);
     if (j) return j;
     const journal = new AuditJournal(journalPath(this.o.journalFor!, chain), chain, this.o.journalSync ?? true);
-    let head = this.auditHead(chain);
+    const stored = this.auditHead(chain);
+    let head = stored;
     let records = 0;
     for (const { block: b, checkpoints } of journal.leftover) {
       for (const c of checkpoints) if (c.seq > head.checkpointSeq) head = { ...head, checkpointSeq: c.seq };
@@ -215,7 +218,8 @@ export class SqliteWriter {
     }
     // Lines all in the database already (the journal had been stored, then the run ended): kept until a synced commit, as
     // the commit that stored them may not have been synced.
-    const pending = records ? [...journal.leftover] : [];
+    // Pending: the lines with records or checkpoints the database lacks (a move with a limit counts records of pending blocks).
+    const pending = records ? journal.leftover.filter(({ block: b, checkpoints }) => b.lastSeq > stored.seq || checkpoints.some((c) => c.seq > stored.checkpointSeq)) : [];
     const now = performance.now();
     j = { journal, head, pending, pendingRecords: records, since: now, unsyncedSince: !records && journal.leftover.length ? now : undefined };
     this.journals.set(chain, j);
@@ -304,12 +308,22 @@ export class SqliteWriter {
    * unsynced commit it keeps them until a synced one (a sync with nothing new to store writes a
    * meta row, so that the commit has something to sync).
    */
-  private storeJournals(): void {
+  private storeJournals(limit: number): void {
     const journalSynced = this.o.journalSync ?? true;
     for (const [chain, j] of this.journals) {
+      if (limit <= 0) break;
       if (j.pending.length === 0 && !(this.synced && j.unsyncedSince !== undefined)) continue;
+      // The oldest blocks, whole, up to `limit` records.
+      let take = 0;
+      let records = 0;
+      while (take < j.pending.length && records < limit) {
+        const b = j.pending[take++]!.block;
+        records += Math.max(0, b.lastSeq - b.firstSeq + 1);
+      }
+      limit -= records;
+      const moved = take === j.pending.length ? j.pending : j.pending.slice(0, take);
       try {
-        if (j.pending.length) this.storeJournaled(chain, j.pending);
+        if (moved.length) this.storeJournaled(chain, moved);
         else this.s.setMeta!.run(`audit_journal_synced:${chain}`, String(Date.now()));
       } catch (e) {
         this.storeFailure = new Error(`the audit journal ${j.journal.path} cannot be stored: ${(e as Error).message}`);
@@ -318,8 +332,14 @@ export class SqliteWriter {
       const durable = this.synced || !journalSynced;
       this.uncommitted.push(() => {
         this.storeFailure = undefined;
-        // Nothing is journaled between storing and this commit (both happen in one run()): the journal is all in the database.
-        j.pending = [];
+        // Nothing is journaled between storing and this commit (both happen in one run()).
+        j.pending = j.pending.slice(take);
+        j.pendingRecords = Math.max(0, j.pendingRecords - records);
+        // Blocks still pending: the journal keeps every line (it only starts again from its first byte).
+        if (j.pending.length) {
+          if (!durable) j.unsyncedSince ??= performance.now();
+          return;
+        }
         j.pendingRecords = 0;
         if (durable) {
           j.journal.clear();
@@ -501,7 +521,7 @@ export class SqliteWriter {
       case "deleteUserPolicy":
         return s.deleteUserPolicy!.run(w.accountId, w.userName, w.policyName).changes > 0;
       case "appendAudit": {
-        this.storeJournals();
+        this.storeJournals(Infinity);
         for (const b of w.blocks) this.insertAuditBlock(b);
         for (const b of w.blocks) {
           const keys = new Set<string>();
@@ -516,7 +536,7 @@ export class SqliteWriter {
       case "flushAudit":
         // Recovery only: a chain without a journal file gets one when it first seals.
         if (w.chain !== undefined && this.o.journalFor && existsSync(journalPath(this.o.journalFor, w.chain))) this.journaled(w.chain);
-        this.storeJournals();
+        this.storeJournals(w.limit ?? Infinity);
         return undefined;
       case "sealAudit": {
         const key = Buffer.from(w.key, "hex");
@@ -530,7 +550,7 @@ export class SqliteWriter {
         return result;
       }
       case "pruneAudit": {
-        this.storeJournals();
+        this.storeJournals(Infinity);
         const a = w.anchor;
         s.insertAuditCheckpoint!.run(a.chain, a.seq, a.kind, a.hash, a.time, a.sig);
         s.pruneAuditCheckpoints!.run(a.chain, a.seq);
