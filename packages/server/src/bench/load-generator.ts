@@ -1,4 +1,5 @@
 import { connect, type Socket } from "node:net";
+import { runWrk, wrkAvailable } from "./wrk.js";
 
 export interface LoadOptions {
   host: string;
@@ -8,8 +9,10 @@ export interface LoadOptions {
   connections: number;
   durationMs: number;
   warmupMs?: number;
-  /** Ends the measurement early (checked every 50 ms after the warm-up); durationMs is then the longest it runs. */
+  /** Ends the measurement early (checked every 50 ms after the warm-up); durationMs is then the longest it runs. Built-in generator only. */
   until?: () => boolean | Promise<boolean>;
+  /** The generator (default loadGenerator()); a baseline for a run with `until` must use the built-in one too. */
+  generator?: "wrk" | "node";
 }
 
 export interface LoadResult {
@@ -32,12 +35,23 @@ export function percentile(sorted: Float64Array, p: number): number {
 }
 
 /**
+ * The generator runLoad uses: wrk when it is installed (a C program: a few µs per request, where
+ * this one spends tens on the cores it shares with the server under test), unless
+ * BENCH_LOADGEN=node; runs that end on a condition (`until`) always use this one, and so do
+ * the baselines they are compared with (LoadOptions.generator).
+ */
+export function loadGenerator(): "wrk" | "node" {
+  return process.env.BENCH_LOADGEN !== "node" && wrkAvailable() ? "wrk" : "node";
+}
+
+/**
  * A small closed-loop HTTP/1.1 load generator over raw sockets: each connection sends one
  * request, waits for the whole response (Content-Length framed), records the latency with
  * hrtime, sends the next. Requests are pre-built, so the generator spends its time on the
  * socket, not on building requests; the same generator measures Keyshift and the bare server.
  */
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  if ((o.generator ?? loadGenerator()) === "wrk" && !o.until) return runWrk(o);
   const warmup = o.warmupMs ?? 1000;
   const lat: number[] = [];
   let non2xx = 0;

@@ -6,7 +6,7 @@ import { callApi } from "../cli/api-client.js";
 import { loadConfig } from "../config/load.js";
 import { TEST_ACCOUNT, TEST_KEY_ID, TEST_SECRET, tempDir } from "../testing/harness.js";
 import { canStartPrivatePostgres, startPrivatePostgres } from "../testing/private-postgres.js";
-import { rawRequest, runLoad, type LoadResult } from "./load-generator.js";
+import { loadGenerator, rawRequest, runLoad, type LoadResult } from "./load-generator.js";
 import { seedSecrets } from "./seed.js";
 import { rotationPhase } from "./rotation-phase.js";
 import { agentPhase } from "./agent-phase.js";
@@ -56,6 +56,7 @@ async function main(): Promise<void> {
       ...(pgRoles ? [{ prefix: "bench/pgrot-", count: PG_ROTATIONS, lambdaArn: lambda("keyshift-postgres-single-user"), value: (i: number) => JSON.stringify({ engine: "postgres", host: pgRoles.host, port: pgRoles.port, username: pgRoles.names[i], password: "initial-password", dbname: "postgres" }), due: never }] : []),
     ],
   });
+  console.log(`load generator: ${loadGenerator() === "wrk" ? "wrk (BENCH_LOADGEN=node for the built-in one)" : "built-in (Node.js; install wrk for a lighter one)"}`);
   console.log(`seeded ${SECRETS} secrets of ${VALUE_BYTES} B and ${2 * RANDOM_ROTATIONS + (pgRoles ? PG_ROTATIONS : 0)} with rotation in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   const serverConfig = join(dataDir, "bench.toml");
@@ -74,8 +75,8 @@ async function main(): Promise<void> {
   // The bare server gets the very same signed requests (it ignores them): both sides parse the same bytes.
   const bareReq = reads;
 
-  const run = (port: number, requests: Buffer[], connections: number, seconds = SECONDS) =>
-    runLoad({ host: "127.0.0.1", port, requests, connections, durationMs: seconds * 1000, warmupMs: 1500 });
+  const run = (port: number, requests: Buffer[], connections: number, seconds = SECONDS, generator?: "node") =>
+    runLoad({ host: "127.0.0.1", port, requests, connections, durationMs: seconds * 1000, warmupMs: 1500, ...(generator ? { generator } : {}) });
 
   if (process.env.BENCH_SKIP_RW !== "1" && !["clients", "scale", "stores", "audit"].includes(process.env.BENCH_ONLY ?? "")) {
     console.log(`\nGetSecretValue, ${responseBytes}-byte response, SigV4-signed, ${SECRETS} secrets stored; bare and keyshift alternate, ${ROUNDS} rounds of ${SECONDS} s each`);
@@ -151,10 +152,11 @@ async function main(): Promise<void> {
     const quiet = await rotationPhase(join(dataDir, "keyshift.db"), ks.port, undefined, { label: `${RANDOM_ROTATIONS} keyshift-random-password`, prefix: "bench/quiet-rot-", count: RANDOM_ROTATIONS }, 300);
     console.log(`  no read load: ${quiet.label.padEnd(24)} ${quiet.succeeded} succeeded, ${quiet.failed} failed; ${quiet.rate.toFixed(1)} rotations/s; rotation time p50 ${quiet.p50Ms.toFixed(0)} ms, p99 ${quiet.p99Ms.toFixed(0)} ms`);
     for (const b of batches) {
-      // Idle measured right before and right after the batch: their mean is the baseline.
-      const before = await run(ks.port, reads, 50);
+      // Idle measured right before and right after the batch: their mean is the baseline. The reads during the batch
+      // end when it does, which only the built-in generator can do: the baseline uses it too.
+      const before = await run(ks.port, reads, 50, SECONDS, "node");
       const f = await rotationPhase(join(dataDir, "keyshift.db"), ks.port, reads, b, 300);
-      const after = await run(ks.port, reads, 50);
+      const after = await run(ks.port, reads, 50, SECONDS, "node");
       const idle = mean([before, after]);
       const ratio = f.reads.rps / idle.rps;
       console.log(`  ${f.label.padEnd(38)} ${f.succeeded} succeeded, ${f.failed} failed; ${f.rate.toFixed(1)} rotations/s; rotation time p50 ${f.p50Ms.toFixed(0)} ms, p99 ${f.p99Ms.toFixed(0)} ms`);
