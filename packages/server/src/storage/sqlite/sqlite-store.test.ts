@@ -1,4 +1,5 @@
-import { rmSync, statSync } from "node:fs";
+import { copyFileSync, rmSync, statSync } from "node:fs";
+import Database from "better-sqlite3";
 import { join } from "node:path";
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -94,4 +95,33 @@ test("the read cache sees commits made by another process (another connection)",
   await other.close();
   await cached.close();
   rmSync(dir, { recursive: true, force: true });
+});
+
+test("with the writer thread, committed writes reach the database file by the checkpointer thread's checkpoints, not the writer's", async () => {
+  const dir = tempDir();
+  const path = join(dir, "k.db");
+  const store = new SqliteStore({ path, writer: "thread" });
+  try {
+    const s = { uid: "u1", accountId: "111111111111", region: "us-east-1", name: "n", arn: "arn:aws:secretsmanager:us-east-1:111111111111:secret:n-abcdef", createdAt: 1, lastChangedAt: 1, revision: 1 };
+    await store.commit([{ op: "insertSecret", secret: s }]);
+    // A few pages: far below any autocheckpoint threshold, so only the checkpointer copies them from the WAL into the file.
+    const inFile = () => {
+      const copy = join(dir, `copy-${Date.now()}.db`);
+      copyFileSync(path, copy);
+      const db = new Database(copy, { readonly: true });
+      try {
+        return (db.prepare(`SELECT COUNT(*) FROM secrets WHERE uid = 'u1'`).pluck().get() as number) === 1;
+      } catch {
+        return false;
+      } finally {
+        db.close();
+      }
+    };
+    const deadline = Date.now() + 5000;
+    while (!inFile() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(inFile(), "the commit was copied into the database file (the file alone, without its WAL, has the row)");
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

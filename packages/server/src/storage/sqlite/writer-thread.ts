@@ -1,4 +1,4 @@
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort, Worker, workerData } from "node:worker_threads";
 import { openConnection, type ConnectionOptions } from "./connection.js";
 import { SqliteWriter, type WriteOp, type WriteResult } from "./writer.js";
 
@@ -17,6 +17,23 @@ const data = workerData as { options: ConnectionOptions; stamp: SharedArrayBuffe
 const db = openConnection(data.options);
 const journaling = data.options.path !== ":memory:";
 const writer = new SqliteWriter(db, journaling ? { journalFor: data.options.path, journalSync: data.options.synchronous !== "normal" } : {});
+/**
+ * WAL checkpoints run on a thread of their own (checkpoint-thread.ts), not inside this thread's
+ * commits; should that thread end, this connection checkpoints again itself (SqliteWriter's
+ * wal_autocheckpoint).
+ */
+const WRITER_AUTOCHECKPOINT = db.pragma("wal_autocheckpoint", { simple: true }) as number;
+let checkpointer: Worker | undefined;
+if (journaling) {
+  checkpointer = new Worker(new URL("./checkpoint-thread.js", import.meta.url), { workerData: { options: data.options } });
+  db.pragma("wal_autocheckpoint = 0");
+  const restore = () => {
+    checkpointer = undefined;
+    if (db.open) db.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT}`);
+  };
+  checkpointer.on("error", restore);
+  checkpointer.on("exit", restore);
+}
 /** Journaled audit records moved into the database at once, at most this long after they were journaled. */
 const JOURNAL_RECORDS = 1024;
 const JOURNAL_MS = 100;
@@ -86,6 +103,7 @@ parentPort!.on("message", (m: { id: number; w: WriteOp } | { close: true }) => {
     closing = true;
     if (queue.length) flush();
     clearInterval(timer);
+    checkpointer?.postMessage({ close: true });
     try {
       writer.closeJournals();
     } catch {
