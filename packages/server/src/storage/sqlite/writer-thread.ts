@@ -11,7 +11,9 @@ import { SqliteWriter, type WriteOp, type WriteResult } from "./writer.js";
  *
  * Fail-closed audit records are made durable in per-chain journals (audit-journal.ts) and moved
  * into the database in the background: when a tenth of a second's worth has gathered, or
- * JOURNAL_RECORDS of them, after the answers of the batch that reached it have been sent.
+ * JOURNAL_RECORDS of them, after the answers of the batch that reached it have been sent, in steps
+ * of MOVE_STEP records with the batches that arrive meanwhile written between them. WAL
+ * checkpoints run on a checkpointer thread started here, never inside this thread's commits.
  */
 const data = workerData as { options: ConnectionOptions; stamp: SharedArrayBuffer; auditChain?: string };
 const db = openConnection(data.options);

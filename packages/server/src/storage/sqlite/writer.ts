@@ -216,9 +216,9 @@ export class SqliteWriter {
         head = { seq: b.lastSeq, hash: b.lastHash, checkpointSeq: head.checkpointSeq };
       }
     }
-    // Lines all in the database already (the journal had been stored, then the run ended): kept until a synced commit, as
-    // the commit that stored them may not have been synced.
-    // Pending: the lines with records or checkpoints the database lacks (a move with a limit counts records of pending blocks).
+    // Pending: the lines with records or checkpoints the database lacks (a move with a limit counts the records of pending
+    // blocks). Lines all in the database already (the journal had been stored, then the run ended) stay in the journal until
+    // a synced commit, as the commit that stored them may not have been synced.
     const pending = records ? journal.leftover.filter(({ block: b, checkpoints }) => b.lastSeq > stored.seq || checkpoints.some((c) => c.seq > stored.checkpointSeq)) : [];
     const now = performance.now();
     j = { journal, head, pending, pendingRecords: records, since: now, unsyncedSince: !records && journal.leftover.length ? now : undefined };
