@@ -11,6 +11,8 @@ function fakeUpstream() {
   const versions = new Map<string, { value: string; stages: string[] }>([["v1", { value: "one", stages: ["AWSCURRENT"] }]]);
   const calls: string[] = [];
   let failure: UpstreamError | undefined;
+  /** While set, GetSecretValue answers wait for it, with the value read when the call arrived. */
+  let gate: Promise<void> | undefined;
   const up: Upstream = {
     async getSecretValue(r: GetSecretValueRequest): Promise<SecretValue> {
       calls.push(`get:${r.VersionId ?? ""}:${r.VersionStage ?? ""}`);
@@ -19,7 +21,9 @@ function fakeUpstream() {
       const stage = r.VersionStage ?? (r.VersionId ? undefined : "AWSCURRENT");
       const hit = [...versions].find(([id, v]) => (r.VersionId === undefined || id === r.VersionId) && (stage === undefined || v.stages.includes(stage)));
       if (!hit) throw new UpstreamError("service", "not found", 400, "ResourceNotFoundException");
-      return { ARN, Name: "db", VersionId: hit[0], SecretString: hit[1].value, VersionStages: hit[1].stages, CreatedDate: 1700000000.5 };
+      const answer = { ARN, Name: "db", VersionId: hit[0], SecretString: hit[1].value, VersionStages: [...hit[1].stages], CreatedDate: 1700000000.5 };
+      if (gate) await gate;
+      return answer;
     },
     async describeSecret(): Promise<SecretDescription> {
       calls.push("describe");
@@ -32,6 +36,15 @@ function fakeUpstream() {
   return {
     up, calls, versions,
     fail: (e: UpstreamError | undefined) => (failure = e),
+    /** Holds GetSecretValue answers until the returned function is called. */
+    hold(): () => void {
+      let release!: () => void;
+      gate = new Promise((r) => (release = r));
+      return () => {
+        gate = undefined;
+        release();
+      };
+    },
     put(id: string, value: string) {
       for (const v of versions.values()) v.stages = v.stages.filter((s) => s !== "AWSCURRENT" && s !== "AWSPREVIOUS").concat(v.stages.includes("AWSCURRENT") ? ["AWSPREVIOUS"] : []);
       versions.set(id, { value, stages: ["AWSCURRENT"] });
@@ -145,6 +158,24 @@ test("a feed change: labels only when the version keeps its stage, a refetch whe
   cache.applyChange({ Seq: 3, Type: "SecretDeleted", Region: "us-east-1", ARN, Name: "db" });
   assert.equal(cache.size, 0);
   assert.equal(cur.evicted, true);
+});
+
+test("a change that arrives while a refresh is under way fetches again: that refresh may have read the value before the change", async () => {
+  const { f, cache } = setup();
+  await cache.get({ secretId: "db" });
+  const stages = (cur: string) => ({ v1: cur === "v1" ? ["AWSCURRENT"] : [], v2: cur === "v2" ? ["AWSCURRENT"] : cur === "v3" ? ["AWSPREVIOUS"] : [], v3: cur === "v3" ? ["AWSCURRENT"] : [] });
+  const release = f.hold();
+  f.put("v2", "two");
+  cache.applyChange({ Seq: 1, Type: "SecretChanged", Region: "us-east-1", ARN, Name: "db", VersionIdsToStages: stages("v2") });
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(f.calls, ["get::", "get::"], "the refresh for the first change has read v2 and waits");
+  // A second change while it waits (a rotation's finishSecret right after its createSecret).
+  f.put("v3", "three");
+  cache.applyChange({ Seq: 2, Type: "SecretChanged", Region: "us-east-1", ARN, Name: "db", VersionIdsToStages: stages("v3") });
+  release();
+  const got = await cache.get({ secretId: "db" });
+  assert.equal(got.entry.value.SecretString, "three", "not the value read before the second change");
+  assert.deepEqual(f.calls, ["get::", "get::", "get::"]);
 });
 
 test("revalidateAll (a feed reset) describes every entry now; holdings list each version once", async () => {

@@ -27,6 +27,8 @@ export interface CacheEntry {
   staleSince: number;
   evicted: boolean;
   pending?: Promise<void>;
+  /** Changes from the feed so far: a refresh whose upstream call began before the latest one runs again (its answer may predate the change). */
+  changes?: number;
 }
 
 export interface CacheAnswer {
@@ -210,15 +212,24 @@ export class SecretCache {
   revalidate(e: CacheEntry, how: "describe" | "fetch"): Promise<void> {
     if (e.pending) return e.pending;
     const run = async () => {
-      if (how === "describe") {
-        const d = await this.o.upstream.describeSecret(e.query.secretId);
-        const stages = d.ARN === e.value.ARN ? d.VersionIdsToStages[e.value.VersionId] : undefined;
-        if (stages && this.holds(e, stages)) {
-          this.set(e, { ...e.value, VersionStages: stages });
+      for (;;) {
+        const seen = e.changes ?? 0;
+        if (how === "describe") {
+          const d = await this.o.upstream.describeSecret(e.query.secretId);
+          const stages = d.ARN === e.value.ARN ? d.VersionIdsToStages[e.value.VersionId] : undefined;
+          if (stages && this.holds(e, stages) && (e.changes ?? 0) === seen) {
+            this.set(e, { ...e.value, VersionStages: stages });
+            return;
+          }
+        }
+        const v = await this.o.upstream.getSecretValue(this.request(e.query));
+        if ((e.changes ?? 0) === seen) {
+          this.set(e, v);
           return;
         }
+        // A change arrived while the call was under way (a rotation's steps come milliseconds apart): fetch again.
+        how = "fetch";
       }
-      this.set(e, await this.o.upstream.getSecretValue(this.request(e.query)));
     };
     e.pending = run().finally(() => {
       e.pending = undefined;
@@ -234,6 +245,7 @@ export class SecretCache {
   }
 
   private invalidate(e: CacheEntry, how: "describe" | "fetch"): void {
+    e.changes = (e.changes ?? 0) + 1;
     const now = this.now();
     e.expiresAt = now;
     e.staleSince = Math.min(e.staleSince, now);
