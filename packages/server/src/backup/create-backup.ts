@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, closeSync, createReadStream, existsSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, createReadStream, existsSync, fsyncSync, openSync, renameSync, statSync, unlinkSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
+import { fsyncDir, writeAll } from "../fs/durable.js";
 import { ensurePrivateDir } from "../fs/private-file.js";
 import { BACKUP_FORMAT, hashFile, keyshiftVersion, manifestHash, serializeHeader, type BackupManifest, type UnsignedManifest } from "./backup-file.js";
 import { snapshotFacts, snapshotSqlite } from "./sqlite-snapshot.js";
@@ -62,15 +63,3 @@ export async function createBackup(o: CreateBackupOptions): Promise<BackupManife
   }
 }
 
-function writeAll(fd: number, buf: Buffer): void {
-  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
-}
-
-export function fsyncDir(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}

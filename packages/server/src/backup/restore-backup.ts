@@ -4,10 +4,11 @@ import { basename, dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import type { KeyProvider } from "../crypto/key-provider.js";
 import { ensurePrivateDir, writePrivateFile } from "../fs/private-file.js";
+import { journalFiles } from "../storage/sqlite/audit-journal.js";
 import { migrate } from "../storage/sqlite/connection.js";
 import { sqliteMigrations } from "../storage/sqlite/migrations.js";
 import { BackupFileError, manifestHash, readHeader, type BackupManifest } from "./backup-file.js";
-import { fsyncDir } from "./create-backup.js";
+import { fsyncDir } from "../fs/durable.js";
 import { checkMasterKey } from "./master-key-check.js";
 import { snapshotFacts } from "./sqlite-snapshot.js";
 
@@ -122,8 +123,7 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreReport> {
     // A WAL left beside the new file would be replayed into it, and an audit journal (storage/sqlite/audit-journal.ts)
     // would be stored on top of the restored chain: the old store goes whole.
     for (const f of [`${o.dbPath}-wal`, `${o.dbPath}-shm`, `${o.dbPath}-journal`]) if (existsSync(f)) unlinkSync(f);
-    const journalPrefix = `${basename(o.dbPath)}-audit-`;
-    for (const f of readdirSync(dirname(o.dbPath))) if (f.startsWith(journalPrefix) && f.endsWith(".journal")) unlinkSync(join(dirname(o.dbPath), f));
+    for (const f of journalFiles(o.dbPath)) unlinkSync(f);
     renameSync(tmp, o.dbPath);
     install(o.installKeyring);
     install(o.installAuditKey);

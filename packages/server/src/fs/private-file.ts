@@ -1,6 +1,7 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, writeSync, chmodSync, unlinkSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, chmodSync, unlinkSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
 import { randomBytes } from "node:crypto";
+import { fsyncDir, writeAll } from "./durable.js";
 
 /**
  * Writes a file that holds keys or credentials: created 0600 from the first byte (never
@@ -13,9 +14,7 @@ export function writePrivateFile(path: string, data: string | Buffer): void {
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   const fd = openSync(tmp, "wx", 0o600);
   try {
-    const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off);
+    writeAll(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
@@ -25,12 +24,7 @@ export function writePrivateFile(path: string, data: string | Buffer): void {
   closeSync(fd);
   renameSync(tmp, path);
   chmodSync(path, 0o600);
-  const dfd = openSync(dir, "r");
-  try {
-    fsyncSync(dfd);
-  } finally {
-    closeSync(dfd);
-  }
+  fsyncDir(dir);
 }
 
 /** Creates `dir` (and parents) with mode 0700 if it does not exist; an existing directory is left as it is. */

@@ -1,6 +1,7 @@
-import { closeSync, existsSync, fdatasyncSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fdatasyncSync, fstatSync, fsyncSync, openSync, readdirSync, readSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { crc32 } from "node:zlib";
+import { fsyncDir, writeAll } from "../../fs/durable.js";
 import type { AuditCheckpoint } from "../../audit/records.js";
 import type { AuditBlock } from "./audit-blocks.js";
 
@@ -35,6 +36,13 @@ export const JOURNAL_PREALLOCATE = 4 << 20;
 /** Where the journal of `chain` lives, beside the database file. */
 export function journalPath(dbPath: string, chain: string): string {
   return join(dirname(dbPath), `${basename(dbPath)}-audit-${Buffer.from(chain, "utf8").toString("base64url")}.journal`);
+}
+
+/** The journal files beside the database file (every chain's). */
+export function journalFiles(dbPath: string): string[] {
+  const dir = dirname(dbPath);
+  const prefix = `${basename(dbPath)}-audit-`;
+  return readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith(".journal")).map((f) => join(dir, f));
 }
 
 /** A journal line for a sealed block and the checkpoints sealed with it. */
@@ -141,10 +149,6 @@ export class AuditJournal {
   }
 }
 
-function writeAll(fd: number, buf: Buffer, position: number): void {
-  let off = 0;
-  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off, position + off);
-}
 
 function readAll(fd: number, size: number): Buffer {
   const buf = Buffer.alloc(size);
@@ -155,13 +159,4 @@ function readAll(fd: number, size: number): Buffer {
     off += n;
   }
   return buf.subarray(0, off);
-}
-
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
