@@ -9,8 +9,8 @@ import type { AuditBlock } from "./audit-blocks.js";
  * The audit journal of one chain (ADR 12): the durable half of a fail-closed audit write on the
  * SQLite store. The writer thread writes each sealed batch as one line and fdatasyncs the file
  * (one write and one fdatasync per group commit: ~10 us of CPU and a few hundred of waiting),
- * answers, and moves the journaled blocks into `audit_blocks` a few times a second in one
- * transaction, after which the journal starts again from its first byte. A SQLite commit per
+ * answers, and moves the journaled blocks into `audit_blocks` about ten times a second (in steps
+ * of a few hundred records, writer-thread.ts), after which the journal starts again from its first byte. A SQLite commit per
  * group commit costs ten times the CPU (frames, locks, index pages), which on a small machine is
  * taken from the requests.
  *

@@ -68,12 +68,11 @@ const storeJournaled = () => {
   const sync = b.unsyncedBytes >= JOURNAL_SYNC_BYTES || now - b.unsyncedSince >= JOURNAL_SYNC_MS;
   if (sync || (b.blocks && (b.records >= JOURNAL_RECORDS || now - b.since >= JOURNAL_MS))) {
     moving = true;
-    moveStep(sync);
+    moveStep(sync, b);
   }
 };
 /** One step; the next one after the messages that arrived meanwhile (setImmediate runs after the poll phase that delivers them). */
-function moveStep(sync: boolean): void {
-  const b = writer.journalBacklog();
+function moveStep(sync: boolean, b = writer.journalBacklog()): void {
   // Only the step that leaves nothing pending is synced: before that the journal cannot start again anyway.
   const last = b.records <= MOVE_STEP;
   // A failure leaves the records journaled; the reads' flushAudit reports it.
