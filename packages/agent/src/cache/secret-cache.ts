@@ -213,8 +213,8 @@ export class SecretCache {
     if (e.pending) return e.pending;
     const run = async () => {
       for (;;) {
-        const seen = e.changes ?? 0;
         if (how === "describe") {
+          const seen = e.changes ?? 0;
           const d = await this.o.upstream.describeSecret(e.query.secretId);
           const stages = d.ARN === e.value.ARN ? d.VersionIdsToStages[e.value.VersionId] : undefined;
           if (stages && this.holds(e, stages) && (e.changes ?? 0) === seen) {
@@ -222,6 +222,8 @@ export class SecretCache {
             return;
           }
         }
+        // Counted when the call starts: a change during the describe above is one this fetch already sees.
+        const seen = e.changes ?? 0;
         const v = await this.o.upstream.getSecretValue(this.request(e.query));
         if ((e.changes ?? 0) === seen) {
           this.set(e, v);

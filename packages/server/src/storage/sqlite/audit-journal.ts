@@ -149,7 +149,6 @@ export class AuditJournal {
   }
 }
 
-
 function readAll(fd: number, size: number): Buffer {
   const buf = Buffer.alloc(size);
   let off = 0;
